@@ -1,0 +1,15 @@
+"""Root URLs."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from reports import views as report_views
+
+admin.site.site_header = admin.site.site_title = "Zaiti 载体"
+
+urlpatterns = [
+    path("", report_views.overview, name="overview"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
