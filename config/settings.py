@@ -128,7 +128,7 @@ if REDIS_URL:
         "default": {
             # Short timeouts: Redis only accelerates, so a dead Redis must
             # cost a request milliseconds, not the default's minutes.
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "zaiti",
             "OPTIONS": {

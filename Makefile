@@ -1,0 +1,60 @@
+# Zaiti: the two commands of the quick start are `make run` and `make test`.
+# Both create .venv with the first Python 3.11+ found and install what they need.
+
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' && { echo $$p; break; }; \
+	done)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test format serve migrate demo messages clean
+
+$(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "Zaiti needs Python 3.11 or newer on PATH." >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Stamps: reinstall only when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@ $(VENV)/.installed
+
+migrate: $(VENV)/.installed
+	$(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	DEMO_MODE=1 $(BIN)/python manage.py seed_demo
+
+## make run: install, migrate, load the demo zone (idempotent) and serve on http://127.0.0.1:8000
+run: demo
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## make test: install with the dev extra, lint, and run the whole test suite
+test: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## make serve: the production way: static files collected, gunicorn (set DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL)
+serve: $(VENV)/.installed
+	$(BIN)/python manage.py collectstatic --noinput
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-3} --access-logfile -
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+
+## make messages: refresh and compile the Chinese translations (needs GNU gettext)
+messages: $(VENV)/.installed-dev
+	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore ".venv/*" --ignore "tests/*" --ignore "bench/*"
+	$(BIN)/python manage.py compilemessages -l zh_Hans --ignore ".venv/*"
