@@ -230,21 +230,20 @@ class Unit(models.Model):
     def __str__(self) -> str:
         return f"{self.carrier.code}/{self.code}"
 
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.carrier_id = self.floor.building.carrier_id
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
         errors: dict[str, str] = {}
-        if self.gross_area is not None and self.usable_area is not None:
-            if self.usable_area > self.gross_area:
-                errors["usable_area"] = _("Usable area cannot exceed gross area.")
+        if None not in (self.gross_area, self.usable_area) and self.usable_area > self.gross_area:
+            errors["usable_area"] = _("Usable area cannot exceed gross area.")
         if self.retired_on and self.in_service_from and self.retired_on <= self.in_service_from:
             errors["retired_on"] = _("A unit must be retired after it comes into service.")
         if self.turnkey and not self.turnkey_package.strip():
             errors["turnkey_package"] = _("Describe the furnished package of a turnkey unit.")
         if errors:
             raise ValidationError(errors)
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        self.carrier_id = self.floor.building.carrier_id
-        super().save(*args, **kwargs)
 
     @property
     def common_share(self) -> Decimal:

@@ -71,10 +71,14 @@ def annotate_status(
     now = now or timezone.now()
     covering = covering_allocations(on, now)
     # A renewal (or any allocation) starting the day the current one ends
-    # means the unit is not coming free.
+    # means the unit is not coming free. Like covering ones, cancelled rows and
+    # holds past their expiry do not count.
     continued = allocation.objects.filter(
         unit=OuterRef("pk"), start=OuterRef("current_end")
-    ).exclude(state=allocation.State.CANCELLED)
+    ).exclude(
+        Q(state=allocation.State.CANCELLED)
+        | Q(state=allocation.State.HELD, hold_expires_at__lte=now)
+    )
     soon = on + dt.timedelta(days=AVAILABLE_SOON_DAYS)
     return units.annotate(
         current_state=Subquery(covering.values("state")[:1]),
@@ -102,4 +106,3 @@ def unit_status(unit_id: int, on: dt.date) -> str:
     """The status of one unit on a date (one query)."""
     unit = apps.get_model("carriers", "Unit")
     return unit.objects.filter(pk=unit_id).with_status(on).values_list("status", flat=True).get()
-

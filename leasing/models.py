@@ -66,13 +66,26 @@ class Tenant(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(graduated_on__isnull=True)
-                | Q(incubation_entered_on__isnull=False, graduated_on__gt=F("incubation_entered_on")),
+                | Q(
+                    incubation_entered_on__isnull=False,
+                    graduated_on__gt=F("incubation_entered_on"),
+                ),
                 name="tenant_graduated_after_entering",
             ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.uscc = normalise_uscc(self.uscc)
+        super().save(*args, **kwargs)
+
+    def clean_fields(self, exclude: object = None) -> None:
+        # Normalise before the field checks: max_length (18) would otherwise
+        # refuse a code pasted with spaces or dashes before clean() compacts it.
+        self.uscc = normalise_uscc(self.uscc)
+        super().clean_fields(exclude=exclude)
 
     def clean(self) -> None:
         self.uscc = normalise_uscc(self.uscc)
@@ -84,10 +97,6 @@ class Tenant(models.Model):
             raise ValidationError(
                 {"graduated_on": _("A company graduates after it entered incubation.")}
             )
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        self.uscc = normalise_uscc(self.uscc)
-        super().save(*args, **kwargs)
 
     def in_incubation_on(self, day: dt.date) -> bool:
         if not self.incubation_entered_on or day < self.incubation_entered_on:
@@ -200,7 +209,7 @@ class SpaceRequest(models.Model):
         return f"#{self.pk} {self.tenant}"
 
     def clean(self) -> None:
-        if self.area_min is not None and self.area_max is not None and self.area_min > self.area_max:
+        if None not in (self.area_min, self.area_max) and self.area_min > self.area_max:
             raise ValidationError(
                 {"area_max": _("The maximum area must not be less than the minimum area.")}
             )

@@ -22,7 +22,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,6 +33,10 @@ log = logging.getLogger("zaiti.leasing")
 
 NO_OVERLAP_CONSTRAINT = "allocation_no_overlap"
 EXCLUSION_VIOLATION = "23P01"
+DEADLOCK_DETECTED = "40P01"
+# Tries at the insert when PostgreSQL breaks a deadlock between concurrent
+# exclusion-constraint checks (see allocation_create).
+INSERT_ATTEMPTS = 5
 
 
 class AllocationConflict(ValidationError):
@@ -94,7 +98,7 @@ def _release_expired_holds(unit_id: int, now: dt.datetime) -> int:
     ).update(state=Allocation.State.CANCELLED)
 
 
-def _validate_dates(
+def validate_allocation(
     unit: Unit,
     *,
     start: dt.date,
@@ -102,7 +106,9 @@ def _validate_dates(
     state: str,
     hold_expires_at: dt.datetime | None,
     now: dt.datetime,
+    adding: bool = True,
 ) -> None:
+    """The rules of one allocation against its unit, as a ValidationError by field."""
     errors: dict[str, list[str]] = {}
     if end is not None and end <= start:
         errors.setdefault("end", []).append(_("The end date must be after the start date."))
@@ -125,7 +131,7 @@ def _validate_dates(
         errors.setdefault("hold_expires_at", []).append(_("A hold needs an expiry in the future."))
     if state == Allocation.State.ENDED and end is None:
         errors.setdefault("end", []).append(_("An ended lease needs an end date."))
-    if state == Allocation.State.CANCELLED:
+    if adding and state == Allocation.State.CANCELLED:
         errors.setdefault("state", []).append(_("A new allocation cannot be cancelled."))
     if errors:
         raise ValidationError(errors)
@@ -136,6 +142,73 @@ def _is_overlap_violation(exc: IntegrityError) -> bool:
     return getattr(cause, "sqlstate", None) == EXCLUSION_VIOLATION or (
         NO_OVERLAP_CONSTRAINT in str(exc)
     )
+
+
+def _is_deadlock(exc: OperationalError) -> bool:
+    return getattr(exc.__cause__, "sqlstate", None) == DEADLOCK_DETECTED
+
+
+def allocation_check(
+    *,
+    unit_id: int,
+    start: dt.date,
+    end: dt.date | None,
+    state: str,
+    hold_expires_at: dt.datetime | None,
+    now: dt.datetime,
+    exclude_id: int | None = None,
+) -> Unit:
+    """Lock the unit and refuse an allocation that breaks a rule or meets another.
+
+    Call inside transaction.atomic(): the lock holds until the caller's write
+    commits, so the check cannot go stale before it. Returns the locked unit.
+    """
+    locked = _lock_unit(unit_id)
+    validate_allocation(
+        locked,
+        start=start,
+        end=end,
+        state=state,
+        hold_expires_at=hold_expires_at,
+        now=now,
+        adding=exclude_id is None,
+    )
+    # An expired hold still counts for the exclusion constraint until it is
+    # cancelled, though it no longer holds anything.
+    _release_expired_holds(locked.pk, now)
+    if state != Allocation.State.CANCELLED:
+        conflict = find_conflict(locked.pk, start, end, now=now, exclude_id=exclude_id)
+        if conflict is not None:
+            raise AllocationConflict(conflict)
+    return locked
+
+
+def _write(allocation: Allocation, *, now: dt.datetime, adding: bool) -> None:
+    """Save under the caller's lock; the constraint's refusal becomes AllocationConflict."""
+    exclude_id = None if adding else allocation.pk
+    for attempt in range(1, INSERT_ATTEMPTS + 1):
+        try:
+            # A savepoint, so a refused write leaves the outer transaction usable
+            # for looking up the lease that won.
+            with transaction.atomic():
+                allocation.save(force_insert=adding)
+            return
+        except OperationalError as exc:
+            # Writes that reach the exclusion constraint together wait for each
+            # other, and PostgreSQL breaks the deadlock by failing one. Only the
+            # savepoint is lost: write again, now queued behind the other, to
+            # end as a clear conflict (or a success).
+            if not _is_deadlock(exc) or attempt == INSERT_ATTEMPTS:
+                raise
+        except IntegrityError as exc:
+            if not _is_overlap_violation(exc):
+                raise
+            conflict = find_conflict(
+                allocation.unit_id, allocation.start, allocation.end, now=now, exclude_id=exclude_id
+            )
+            if conflict is None:  # pragma: no cover - the constraint saw a row we cannot
+                raise
+            raise AllocationConflict(conflict) from exc
 
 
 def allocation_create(
@@ -158,14 +231,14 @@ def allocation_create(
     """
     now = now or timezone.now()
     with transaction.atomic():
-        locked = _lock_unit(unit.pk)
-        _validate_dates(
-            locked, start=start, end=end, state=state, hold_expires_at=hold_expires_at, now=now
+        locked = allocation_check(
+            unit_id=unit.pk,
+            start=start,
+            end=end,
+            state=state,
+            hold_expires_at=hold_expires_at,
+            now=now,
         )
-        _release_expired_holds(locked.pk, now)
-        conflict = find_conflict(locked.pk, start, end, now=now)
-        if conflict is not None:
-            raise AllocationConflict(conflict)
         allocation = Allocation(
             unit=locked,
             tenant=tenant,
@@ -178,18 +251,7 @@ def allocation_create(
             created_at=now,
             **contract,
         )
-        try:
-            # A savepoint, so a refused insert leaves the outer transaction usable
-            # for looking up the lease that won.
-            with transaction.atomic():
-                allocation.save(force_insert=True)
-        except IntegrityError as exc:
-            if not _is_overlap_violation(exc):
-                raise
-            conflict = find_conflict(locked.pk, start, end, now=now)
-            if conflict is None:  # pragma: no cover - the constraint saw a row we cannot
-                raise
-            raise AllocationConflict(conflict) from exc
+        _write(allocation, now=now, adding=True)
     log.info(
         "allocation created: #%s unit=%s tenant=%s [%s, %s) state=%s by=%s",
         allocation.pk,
@@ -199,5 +261,30 @@ def allocation_create(
         end,
         state,
         getattr(created_by, "pk", None),
+    )
+    return allocation
+
+
+def allocation_update(allocation: Allocation, *, now: dt.datetime | None = None) -> Allocation:
+    """Save changes to an existing allocation under the same rules as a new one."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        allocation_check(
+            unit_id=allocation.unit_id,
+            start=allocation.start,
+            end=allocation.end,
+            state=allocation.state,
+            hold_expires_at=allocation.hold_expires_at,
+            now=now,
+            exclude_id=allocation.pk,
+        )
+        _write(allocation, now=now, adding=False)
+    log.info(
+        "allocation changed: #%s unit=%s [%s, %s) state=%s",
+        allocation.pk,
+        allocation.unit_id,
+        allocation.start,
+        allocation.end,
+        allocation.state,
     )
     return allocation

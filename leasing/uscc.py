@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from stdnum.cn import uscc
-from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength, ValidationError as StdnumError
+from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
+from stdnum.exceptions import ValidationError as StdnumError
 
 
 def normalise_uscc(value: str) -> str:
@@ -25,14 +26,18 @@ def validate_uscc(value: str) -> None:
         ) from exc
     except InvalidChecksum as exc:
         raise ValidationError(
-            _("The check character of this unified social credit code is wrong: please check "
-              "the code on the business licence."),
+            _(
+                "The check character of this unified social credit code is wrong: please check "
+                "the code on the business licence."
+            ),
             code="uscc_checksum",
         ) from exc
     except (InvalidFormat, StdnumError) as exc:
         raise ValidationError(
-            _("This is not a unified social credit code: the first 8 characters are digits and "
-              "the rest are digits or capital letters other than I, O, S, V and Z."),
+            _(
+                "This is not a unified social credit code: the first 8 characters are digits and "
+                "the rest are digits or capital letters other than I, O, S, V and Z."
+            ),
             code="uscc_format",
         ) from exc
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -12,7 +13,7 @@ from carriers.status import UnitStatus
 from reports.selectors import carrier_snapshots
 
 
-def carriers_in_scope(user) -> list[Carrier]:  # noqa: ANN001 - a User
+def carriers_in_scope(user: AbstractBaseUser) -> list[Carrier]:
     """Carriers a user may see. Issue 3 grows this into the one access layer."""
     qs = Carrier.objects.all()
     if not (user.is_superuser or user.groups.filter(name="leadership").exists()):

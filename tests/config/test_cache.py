@@ -66,7 +66,7 @@ def test_it_serves_pages_and_keeps_sessions_with_redis_unreachable(
             "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
         }
     }
-    user = django_user_model.objects.create_user("leader", password="s3cret-pass-word")
+    django_user_model.objects.create_user("leader", password="s3cret-pass-word")
     # override_settings(CACHES=...) makes Django rebuild its cache handlers.
     with override_settings(CACHES=dead):
         assert isinstance(caches["default"], ResilientRedisCache)

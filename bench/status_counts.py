@@ -1,0 +1,90 @@
+"""Units by derived status for the whole district on a date: ORM vs hand-written SQL.
+
+    DATABASE_URL=postgres://.../zaiti_bench .venv/bin/python bench/status_counts.py --scale 1
+
+Loads the demo zone at the given scale if the database is empty, checks that
+both ways give the same counts, then prints medians and their ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+
+from harness import machine, median_ms, setup_django, table
+
+RAW_SQL = """
+SELECT status, count(*) FROM (
+  SELECT CASE
+    WHEN u.in_service_from > %(d)s THEN 'planned'
+    WHEN u.retired_on <= %(d)s THEN 'retired'
+    WHEN NOT u.leasable THEN 'not_for_lease'
+    WHEN a.state = 'held' THEN 'held'
+    WHEN a."end" <= %(soon)s AND NOT EXISTS (
+      SELECT 1 FROM leasing_allocation n
+      WHERE n.unit_id = u.id AND n.start = a."end" AND n.state <> 'cancelled'
+    ) THEN 'available_soon'
+    WHEN a.id IS NOT NULL THEN 'occupied'
+    WHEN u.ready_on > %(d)s THEN 'not_ready'
+    ELSE 'vacant'
+  END AS status
+  FROM carriers_unit u
+  LEFT JOIN LATERAL (
+    SELECT x.id, x.state, x."end" FROM leasing_allocation x
+    WHERE x.unit_id = u.id AND x.start <= %(d)s AND (x."end" IS NULL OR x."end" > %(d)s)
+      AND x.state <> 'cancelled' AND NOT (x.state = 'held' AND x.hold_expires_at <= %(now)s)
+    LIMIT 1
+  ) a ON true
+) s GROUP BY status
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--repeat", type=int, default=15)
+    args = parser.parse_args()
+    setup_django()
+
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    from carriers.models import Unit
+
+    if connection.vendor != "postgresql":
+        raise SystemExit("This benchmark compares against PostgreSQL SQL: set DATABASE_URL.")
+    if not Unit.objects.exists():
+        call_command("seed_demo", scale=args.scale)
+
+    day = timezone.localdate()
+    now = timezone.now()
+    params = {"d": day, "soon": day + dt.timedelta(days=90), "now": now}
+
+    def orm() -> dict[str, int]:
+        return Unit.objects.status_counts(day)
+
+    def raw() -> dict[str, int]:
+        with connection.cursor() as cursor:
+            cursor.execute(RAW_SQL, params)
+            return dict(cursor.fetchall())
+
+    ours, theirs = orm(), raw()
+    assert {k: v for k, v in ours.items() if v} == theirs, (ours, theirs)
+    units = Unit.objects.count()
+    orm_ms = median_ms(orm, args.repeat)
+    raw_ms = median_ms(raw, args.repeat)
+    print(f"District unit status counts on {day}, {units:,} units; {machine()}")
+    print(
+        table(
+            [
+                ("Unit.objects.status_counts (ORM)", f"{orm_ms:.1f}", f"{orm_ms / raw_ms:.2f}"),
+                ("hand-written SQL (LATERAL)", f"{raw_ms:.1f}", "1.00"),
+            ],
+            ("query", "median ms", "ratio"),
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
