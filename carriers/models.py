@@ -95,7 +95,11 @@ class Building(models.Model):
         verbose_name_plural = _("buildings")
         ordering = ["carrier", "code"]
         constraints = [
-            models.UniqueConstraint(fields=["carrier", "code"], name="building_code_unique"),
+            models.UniqueConstraint(
+                fields=["carrier", "code"],
+                name="building_code_unique",
+                violation_error_message=_("This carrier already has a building with this code."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -116,8 +120,18 @@ class Floor(models.Model):
         verbose_name_plural = _("floors")
         ordering = ["building", "level"]
         constraints = [
-            models.UniqueConstraint(fields=["building", "level"], name="floor_level_unique"),
-            models.CheckConstraint(condition=~Q(level=0), name="floor_level_not_zero"),
+            models.UniqueConstraint(
+                fields=["building", "level"],
+                name="floor_level_unique",
+                violation_error_message=_("This building already has this floor."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(level=0),
+                name="floor_level_not_zero",
+                violation_error_message=_(
+                    "There is no floor 0: the ground floor is 1, basements are -1, -2, ..."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -210,19 +224,35 @@ class Unit(models.Model):
         verbose_name_plural = _("units")
         ordering = ["carrier", "code"]
         constraints = [
-            models.UniqueConstraint(fields=["carrier", "code"], name="unit_code_unique_in_carrier"),
-            models.CheckConstraint(condition=Q(gross_area__gt=0), name="unit_gross_area_positive"),
+            models.UniqueConstraint(
+                fields=["carrier", "code"],
+                name="unit_code_unique_in_carrier",
+                violation_error_message=_("This carrier already has a unit with this code."),
+            ),
             models.CheckConstraint(
-                condition=Q(usable_area__gt=0), name="unit_usable_area_positive"
+                condition=Q(gross_area__gt=0),
+                name="unit_gross_area_positive",
+                violation_error_message=_("Gross area must be greater than zero."),
+            ),
+            models.CheckConstraint(
+                condition=Q(usable_area__gt=0),
+                name="unit_usable_area_positive",
+                violation_error_message=_("Usable area must be greater than zero."),
             ),
             models.CheckConstraint(
                 condition=Q(usable_area__lte=F("gross_area")),
                 name="unit_usable_not_over_gross",
+                violation_error_message=_("Usable area cannot exceed gross area."),
             ),
-            models.CheckConstraint(condition=Q(list_rent__gte=0), name="unit_rent_not_negative"),
+            models.CheckConstraint(
+                condition=Q(list_rent__gte=0),
+                name="unit_rent_not_negative",
+                violation_error_message=_("List rent cannot be negative."),
+            ),
             models.CheckConstraint(
                 condition=Q(retired_on__isnull=True) | Q(retired_on__gt=F("in_service_from")),
                 name="unit_retired_after_in_service",
+                violation_error_message=_("A unit must be retired after it comes into service."),
             ),
         ]
         indexes = [models.Index(fields=["floor", "code"])]

@@ -62,7 +62,9 @@ class Tenant(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(rd_staff__lte=F("employees")), name="tenant_rd_staff_within_employees"
+                condition=Q(rd_staff__lte=F("employees")),
+                name="tenant_rd_staff_within_employees",
+                violation_error_message=_("R&D staff cannot exceed employees."),
             ),
             models.CheckConstraint(
                 condition=Q(graduated_on__isnull=True)
@@ -71,6 +73,7 @@ class Tenant(models.Model):
                     graduated_on__gt=F("incubation_entered_on"),
                 ),
                 name="tenant_graduated_after_entering",
+                violation_error_message=_("A company graduates after it entered incubation."),
             ),
         ]
 
@@ -136,6 +139,7 @@ class Qualification(models.Model):
             models.CheckConstraint(
                 condition=Q(valid_to__isnull=True) | Q(valid_to__gt=F("valid_from")),
                 name="qualification_valid_to_after_from",
+                violation_error_message=_("The end of validity must follow its start."),
             ),
         ]
 
@@ -197,11 +201,23 @@ class SpaceRequest(models.Model):
         verbose_name_plural = _("space requests")
         ordering = ["submitted_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(area_min__gt=0), name="request_area_min_positive"),
             models.CheckConstraint(
-                condition=Q(area_max__gte=F("area_min")), name="request_area_range"
+                condition=Q(area_min__gt=0),
+                name="request_area_min_positive",
+                violation_error_message=_("The minimum area must be greater than zero."),
             ),
-            models.CheckConstraint(condition=Q(term_months__gt=0), name="request_term_positive"),
+            models.CheckConstraint(
+                condition=Q(area_max__gte=F("area_min")),
+                name="request_area_range",
+                violation_error_message=_(
+                    "The maximum area must not be less than the minimum area."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(term_months__gt=0),
+                name="request_term_positive",
+                violation_error_message=_("The term must be at least one month."),
+            ),
         ]
         indexes = [models.Index(fields=["status", "submitted_at"])]
 
@@ -306,22 +322,27 @@ class Allocation(models.Model):
             models.CheckConstraint(
                 condition=Q(end__isnull=True) | Q(end__gt=F("start")),
                 name="allocation_end_after_start",
+                violation_error_message=_("The end date must be after the start date."),
             ),
             models.CheckConstraint(
                 condition=~Q(state="held") | Q(hold_expires_at__isnull=False),
                 name="allocation_hold_has_expiry",
+                violation_error_message=_("A hold needs an expiry."),
             ),
             models.CheckConstraint(
                 condition=~Q(state="ended") | Q(end__isnull=False),
                 name="allocation_ended_has_end",
+                violation_error_message=_("An ended lease needs an end date."),
             ),
             models.CheckConstraint(
                 condition=Q(contracted_rent__gte=0) & Q(deposit__gte=0),
                 name="allocation_money_not_negative",
+                violation_error_message=_("Rent and deposit cannot be negative."),
             ),
             models.CheckConstraint(
                 condition=Q(state__in=["held", "active", "ended", "cancelled"]),
                 name="allocation_state_valid",
+                violation_error_message=_("Unknown allocation state."),
             ),
         ]
         indexes = [
