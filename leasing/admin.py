@@ -170,7 +170,7 @@ class AllocationAdmin(admin.ModelAdmin):
     ) -> None:
         try:
             if change:
-                allocation_update(obj)
+                allocation_update(obj, actor=request.user)
             else:
                 saved = allocation_create(created_by=request.user, **form.service_kwargs())
                 _adopt(saved, obj)

@@ -157,12 +157,14 @@ class SpaceRequest(models.Model):
         TAILORED = "tailored", _("Tailored fit-out (量身定制)")
 
     class Status(models.TextChoices):
+        # In the queue. A declined or expired offer sends the request back here.
         SUBMITTED = "submitted", _("Submitted")
         OFFERED = "offered", _("Offered")
         ACCEPTED = "accepted", _("Accepted")
-        DECLINED = "declined", _("Declined")
         WITHDRAWN = "withdrawn", _("Withdrawn")
         CLOSED = "closed", _("Closed")
+
+    OPEN_STATUSES = (Status.SUBMITTED, Status.OFFERED)
 
     tenant = models.ForeignKey(
         Tenant, on_delete=models.CASCADE, related_name="requests", verbose_name=_("tenant")
@@ -195,6 +197,17 @@ class SpaceRequest(models.Model):
     budget_per_m2 = models.DecimalField(
         _("budget (CNY per m² per month)"), **MONEY, null=True, blank=True
     )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("submitted by"),
+    )
+    # Set by the request form: the same form submitted twice (a double click,
+    # a resent POST) finds the request it already made instead of a second one.
+    client_token = models.UUIDField(_("form token"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("space request")
@@ -217,6 +230,11 @@ class SpaceRequest(models.Model):
                 condition=Q(term_months__gt=0),
                 name="request_term_positive",
                 violation_error_message=_("The term must be at least one month."),
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "client_token"],
+                name="request_submitted_once",
+                violation_error_message=_("This request has already been submitted."),
             ),
         ]
         indexes = [models.Index(fields=["status", "submitted_at"])]
@@ -302,6 +320,9 @@ class Allocation(models.Model):
     moved_out_on = models.DateField(_("moved out on"), null=True, blank=True)
     counts_as_incubation = models.BooleanField(_("counts as incubation area"), default=False)
     note = models.TextField(_("note"), blank=True)
+    ending_notice_sent_on = models.DateField(
+        _("end-of-lease notice sent on"), null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -369,3 +390,129 @@ class Allocation(models.Model):
             raise ValidationError({"hold_expires_at": _("A hold needs an expiry.")})
         if self.state == self.State.ENDED and self.end is None:
             raise ValidationError({"end": _("An ended lease needs an end date.")})
+
+
+class Handover(models.Model):
+    """The move-in or move-out checklist of one lease."""
+
+    class Kind(models.TextChoices):
+        MOVE_IN = "move_in", _("Move-in")
+        MOVE_OUT = "move_out", _("Move-out")
+
+    allocation = models.ForeignKey(
+        Allocation, on_delete=models.CASCADE, related_name="handovers", verbose_name=_("lease")
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    on = models.DateField(_("handover date"))
+    keys = models.PositiveSmallIntegerField(_("keys"), default=0)
+    access_cards = models.PositiveSmallIntegerField(_("access cards"), default=0)
+    furniture = models.TextField(
+        _("furniture inventory"),
+        blank=True,
+        help_text=_("For turnkey units: each item and its count and condition, one per line."),
+    )
+    electricity_kwh = models.DecimalField(
+        _("electricity meter (kWh)"), max_digits=12, decimal_places=1, null=True, blank=True
+    )
+    water_m3 = models.DecimalField(
+        _("water meter (m³)"), max_digits=12, decimal_places=1, null=True, blank=True
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("handover")
+        verbose_name_plural = _("handovers")
+        ordering = ["allocation", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["allocation", "kind"],
+                name="handover_once_per_kind",
+                violation_error_message=_("This lease already has this handover."),
+            ),
+            models.CheckConstraint(
+                condition=Q(electricity_kwh__gte=0) | Q(electricity_kwh__isnull=True),
+                name="handover_electricity_not_negative",
+                violation_error_message=_("Meter readings cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(water_m3__gte=0) | Q(water_m3__isnull=True),
+                name="handover_water_not_negative",
+                violation_error_message=_("Meter readings cannot be negative."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.allocation} · {self.get_kind_display()}"
+
+
+class Event(models.Model):
+    """One state change of a request or an allocation: who, when, from → to, why.
+
+    Written by the services in the same transaction as the change itself, so
+    the history can never disagree with the ledger.
+    """
+
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    request = models.ForeignKey(
+        SpaceRequest,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("space request"),
+    )
+    allocation = models.ForeignKey(
+        Allocation,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("lease"),
+    )
+    # Denormalised so unit and tenant pages list their history in one query.
+    unit = models.ForeignKey(
+        Unit,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("unit"),
+    )
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.CASCADE, related_name="events", verbose_name=_("tenant")
+    )
+    from_state = models.CharField(_("from"), max_length=16, blank=True)
+    to_state = models.CharField(_("to"), max_length=16)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering = ["at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(request__isnull=False) | Q(allocation__isnull=False),
+                name="event_has_subject",
+                violation_error_message=_("An event belongs to a request or a lease."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.from_state} → {self.to_state}"

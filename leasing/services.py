@@ -16,6 +16,7 @@ ended) of one unit never overlap. Three layers keep it:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from decimal import Decimal
 from typing import Any
@@ -27,7 +28,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from carriers.models import Unit
-from leasing.models import Allocation, Tenant
+from leasing.events import event_for_allocation, event_for_request
+from leasing.models import Allocation, SpaceRequest, Tenant
 
 log = logging.getLogger("zaiti.leasing")
 
@@ -87,15 +89,42 @@ def _lock_unit(unit_id: int) -> Unit:
     return Unit.objects.select_for_update().get(pk=unit_id)
 
 
-def _release_expired_holds(unit_id: int, now: dt.datetime) -> int:
-    """Cancel holds past their expiry, so they stop blocking the constraint.
+def release_expired_holds(
+    now: dt.datetime,
+    *,
+    unit_id: int | None = None,
+    request_id: int | None = None,
+    actor: AbstractBaseUser | None = None,
+) -> list[Allocation]:
+    """Cancel holds past their expiry and send their requests back to the queue.
 
-    Done lazily here (and by a periodic job) because an expired hold must
-    never keep a unit from being let.
+    Done lazily whenever a unit's availability is checked (an expired hold
+    must never keep a unit from being let, and the exclusion constraint still
+    counts it until it is cancelled) and by the periodic `expire_holds` job.
+    Each release is recorded, and the tenant and managers are told after commit.
     """
-    return Allocation.objects.filter(
-        unit_id=unit_id, state=Allocation.State.HELD, hold_expires_at__lte=now
-    ).update(state=Allocation.State.CANCELLED)
+    from leasing.notify import hold_expired  # notify renders mail: imported late
+
+    qs = Allocation.objects.filter(state=Allocation.State.HELD, hold_expires_at__lte=now)
+    if unit_id is not None:
+        qs = qs.filter(unit_id=unit_id)
+    if request_id is not None:
+        qs = qs.filter(request_id=request_id)
+    released = list(qs.select_for_update(of=("self",)).select_related("request"))
+    note = _("The offer expired without an answer.")
+    for hold in released:
+        hold.state = Allocation.State.CANCELLED
+        hold.save(update_fields=["state"])
+        event_for_allocation(hold, from_state=Allocation.State.HELD, actor=actor, note=note)
+        request = hold.request
+        if request is not None and request.status == SpaceRequest.Status.OFFERED:
+            request.status = SpaceRequest.Status.SUBMITTED
+            request.save(update_fields=["status"])
+            event_for_request(
+                request, from_state=SpaceRequest.Status.OFFERED, actor=actor, note=note
+            )
+        transaction.on_commit(functools.partial(hold_expired, hold.pk))
+    return released
 
 
 def validate_allocation(
@@ -175,7 +204,7 @@ def allocation_check(
     )
     # An expired hold still counts for the exclusion constraint until it is
     # cancelled, though it no longer holds anything.
-    _release_expired_holds(locked.pk, now)
+    release_expired_holds(now, unit_id=locked.pk)
     if state != Allocation.State.CANCELLED:
         conflict = find_conflict(locked.pk, start, end, now=now, exclude_id=exclude_id)
         if conflict is not None:
@@ -222,6 +251,7 @@ def allocation_create(
     contracted_rent: Decimal | None = None,
     created_by: AbstractBaseUser | None = None,
     now: dt.datetime | None = None,
+    reason: str = "",
     **contract: Any,
 ) -> Allocation:
     """Allocate a unit to a tenant for [start, end), or raise with a clear message.
@@ -252,6 +282,7 @@ def allocation_create(
             **contract,
         )
         _write(allocation, now=now, adding=True)
+        event_for_allocation(allocation, from_state="", actor=created_by, note=reason)
     log.info(
         "allocation created: #%s unit=%s tenant=%s [%s, %s) state=%s by=%s",
         allocation.pk,
@@ -265,10 +296,20 @@ def allocation_create(
     return allocation
 
 
-def allocation_update(allocation: Allocation, *, now: dt.datetime | None = None) -> Allocation:
-    """Save changes to an existing allocation under the same rules as a new one."""
+def allocation_update(
+    allocation: Allocation,
+    *,
+    actor: AbstractBaseUser | None = None,
+    reason: str = "",
+    now: dt.datetime | None = None,
+) -> Allocation:
+    """Save changes to an existing allocation under the same rules as a new one.
+
+    A change of state is recorded with who made it.
+    """
     now = now or timezone.now()
     with transaction.atomic():
+        previous = Allocation.objects.values_list("state", flat=True).get(pk=allocation.pk)
         allocation_check(
             unit_id=allocation.unit_id,
             start=allocation.start,
@@ -279,6 +320,8 @@ def allocation_update(allocation: Allocation, *, now: dt.datetime | None = None)
             exclude_id=allocation.pk,
         )
         _write(allocation, now=now, adding=False)
+        if previous != allocation.state:
+            event_for_allocation(allocation, from_state=previous, actor=actor, note=reason)
     log.info(
         "allocation changed: #%s unit=%s [%s, %s) state=%s",
         allocation.pk,

@@ -1,0 +1,190 @@
+"""The one access layer: who may see and change what (DESIGN.md §1, §4.4).
+
+Every view, export, download and JSON endpoint starts from `scope_for(user)`
+and reads through the querysets here, so a query can never forget its scope.
+Out of scope is a 404 (`get_in_scope`), never a 403 that confirms the object
+exists. Leadership reads everything and may change nothing (`require_manager`
+refuses with 403: they can see the object, so nothing leaks).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import TypeVar
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404, HttpRequest
+
+from carriers.models import Carrier, Unit
+from leasing.models import Allocation, Handover, SpaceRequest, Tenant
+
+LEADERSHIP_GROUP = "leadership"
+MANAGER_GROUP = "space_manager"
+TENANT_GROUP = "tenant"
+
+M = TypeVar("M", bound=Model)
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    LEADERSHIP = "leadership"
+    MANAGER = "manager"
+    TENANT = "tenant"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one user may reach, worked out once per request."""
+
+    user: AbstractBaseUser | AnonymousUser
+    role: Role
+    # Carriers the user manages (all of them for the district admin).
+    managed_carrier_ids: frozenset[int]
+    # Companies the user acts for (tenant users).
+    tenant_ids: frozenset[int]
+
+    @property
+    def reads_everything(self) -> bool:
+        return self.role in (Role.ADMIN, Role.LEADERSHIP)
+
+    @property
+    def is_staff_side(self) -> bool:
+        """Admin, leadership and managers: the people who work on the carriers' side."""
+        return self.role in (Role.ADMIN, Role.LEADERSHIP, Role.MANAGER)
+
+    def manages(self, carrier_id: int) -> bool:
+        return self.role == Role.ADMIN or carrier_id in self.managed_carrier_ids
+
+    def acts_for(self, tenant_id: int) -> bool:
+        return tenant_id in self.tenant_ids
+
+    # --- scoped reads ------------------------------------------------------------
+
+    def carriers(self) -> QuerySet[Carrier]:
+        qs = Carrier.objects.all()
+        if self.reads_everything:
+            return qs
+        if self.role == Role.MANAGER:
+            return qs.filter(pk__in=self.managed_carrier_ids)
+        return qs.none()
+
+    def units(self) -> QuerySet[Unit]:
+        """Managers: their carriers' units. Tenants: units leased or offered to them."""
+        qs = Unit.objects.all()
+        if self.reads_everything:
+            return qs
+        if self.role == Role.MANAGER:
+            return qs.filter(carrier_id__in=self.managed_carrier_ids)
+        if self.tenant_ids:
+            return qs.filter(
+                pk__in=Allocation.objects.filter(tenant_id__in=self.tenant_ids)
+                .exclude(state=Allocation.State.CANCELLED)
+                .values("unit_id")
+            )
+        return qs.none()
+
+    def tenants(self) -> QuerySet[Tenant]:
+        """Managers see companies with a lease in, or a request to, their carriers."""
+        qs = Tenant.objects.all()
+        if self.reads_everything:
+            return qs
+        if self.role == Role.MANAGER:
+            return qs.filter(
+                Q(pk__in=self.allocations().values("tenant_id"))
+                | Q(pk__in=self.requests().values("tenant_id"))
+            )
+        return qs.filter(pk__in=self.tenant_ids)
+
+    def requests(self) -> QuerySet[SpaceRequest]:
+        """A manager's queue: requests naming one of their carriers, or naming none
+        (open to the whole district), or offered a unit of theirs."""
+        qs = SpaceRequest.objects.all()
+        if self.reads_everything:
+            return qs
+        if self.role == Role.MANAGER:
+            ids = self.managed_carrier_ids
+            return qs.filter(
+                Q(preferred_carriers__isnull=True)
+                | Q(
+                    pk__in=SpaceRequest.preferred_carriers.through.objects.filter(
+                        carrier_id__in=ids
+                    ).values("spacerequest_id")
+                )
+                | Q(
+                    pk__in=Allocation.objects.filter(
+                        unit__carrier_id__in=ids, request__isnull=False
+                    ).values("request_id")
+                )
+            ).distinct()
+        return qs.filter(tenant_id__in=self.tenant_ids)
+
+    def allocations(self) -> QuerySet[Allocation]:
+        qs = Allocation.objects.all()
+        if self.reads_everything:
+            return qs
+        if self.role == Role.MANAGER:
+            return qs.filter(unit__carrier_id__in=self.managed_carrier_ids)
+        return qs.filter(tenant_id__in=self.tenant_ids)
+
+    def handovers(self) -> QuerySet[Handover]:
+        return Handover.objects.filter(allocation__in=self.allocations())
+
+    # --- writes ------------------------------------------------------------------
+
+    def require_manager(self, carrier_id: int) -> None:
+        """Refuse a change to a carrier's space by anyone who does not manage it."""
+        if self.manages(carrier_id):
+            return
+        if self.reads_everything:
+            raise PermissionDenied  # leadership: may see it, may not change it
+        raise Http404
+
+    def require_tenant(self, tenant_id: int) -> None:
+        if not self.acts_for(tenant_id):
+            raise Http404
+
+
+def _role(user: AbstractBaseUser | AnonymousUser, groups: set[str], manages: bool) -> Role:
+    if not user.is_authenticated or not user.is_active:
+        return Role.NONE
+    if user.is_superuser:
+        return Role.ADMIN
+    if LEADERSHIP_GROUP in groups:
+        return Role.LEADERSHIP
+    if manages or MANAGER_GROUP in groups:
+        return Role.MANAGER
+    return Role.TENANT
+
+
+def scope_for(user: AbstractBaseUser | AnonymousUser) -> Scope:
+    """Work out a user's scope: three small queries, once per request."""
+    if not user.is_authenticated:
+        return Scope(user, Role.NONE, frozenset(), frozenset())
+    groups = set(user.groups.values_list("name", flat=True))
+    managed = frozenset(Carrier.objects.filter(managers=user).values_list("pk", flat=True))
+    role = _role(user, groups, bool(managed))
+    if role == Role.ADMIN:
+        managed = frozenset(Carrier.objects.values_list("pk", flat=True))
+    tenant_ids = frozenset(Tenant.objects.filter(users=user).values_list("pk", flat=True))
+    return Scope(user, role, managed, tenant_ids)
+
+
+def request_scope(request: HttpRequest) -> Scope:
+    """The scope of the user making a request, memoised on the request."""
+    scope = getattr(request, "_zaiti_scope", None)
+    if scope is None:
+        scope = scope_for(request.user)
+        request._zaiti_scope = scope
+    return scope
+
+
+def get_in_scope(queryset: QuerySet[M], **lookup: object) -> M:
+    """One object from a scoped queryset, or 404: out of scope looks like absent."""
+    try:
+        return queryset.get(**lookup)
+    except queryset.model.DoesNotExist as exc:
+        raise Http404 from exc
