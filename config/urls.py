@@ -10,6 +10,8 @@ admin.site.site_header = admin.site.site_title = "Zaiti 载体"
 urlpatterns = [
     path("", report_views.overview, name="overview"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("portal/", include("leasing.portal.urls")),
+    path("work/", include("leasing.workspace.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -56,6 +56,11 @@ class Scope:
         """Admin, leadership and managers: the people who work on the carriers' side."""
         return self.role in (Role.ADMIN, Role.LEADERSHIP, Role.MANAGER)
 
+    @property
+    def is_tenant_side(self) -> bool:
+        """A company's user (or someone who signed up and has yet to register one)."""
+        return self.role == Role.TENANT or bool(self.tenant_ids)
+
     def manages(self, carrier_id: int) -> bool:
         return self.role == Role.ADMIN or carrier_id in self.managed_carrier_ids
 

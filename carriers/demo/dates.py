@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import random
 
 from django.utils import timezone
 
+from leasing.terms import add_months
 
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day `months` later, clipped to the month's end (Jan 31 + 1 → Feb 28)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    last = calendar.monthrange(year, month + 1)[1]
-    return dt.date(year, month + 1, min(day.day, last))
+__all__ = ["add_months", "days", "local_datetime", "office_hours", "years_before"]
 
 
 def years_before(day: dt.date, years: int) -> dt.date:
