@@ -1,7 +1,7 @@
 """A unit's status on a date, derived from the ledger and the unit's own dates.
 
 Nothing here is stored. The status is one SQL CASE expression over the unit's
-columns and two correlated subqueries on the allocation ledger, so a floor, a
+columns and the ledger row covering the date (a conditional LEFT JOIN), so a floor, a
 carrier or the whole district gets its statuses in one query, and the status
 can be filtered, counted and sorted on in the database.
 
@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from django.apps import apps
 from django.db import models
-from django.db.models import Case, Exists, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Exists, F, FilteredRelation, OuterRef, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -46,58 +46,63 @@ class UnitStatus(models.TextChoices):
     PLANNED = "planned", _("Not yet in service")
 
 
-def covering_allocations(on: dt.date, now: dt.datetime) -> models.QuerySet:
-    """Allocations of the outer unit that occupy the date `on`.
+def _occupying(prefix: str, now: dt.datetime) -> Q:
+    """Allocation rows that occupy their range: not cancelled, no hold past its expiry.
 
-    Cancelled allocations never happened; a hold whose expiry has passed no
-    longer holds anything even before a job has released it.
+    A hold whose expiry has passed no longer holds anything, even before a
+    job has released it.
     """
     allocation = apps.get_model("leasing", "Allocation")
-    return allocation.objects.filter(
-        Q(end__isnull=True) | Q(end__gt=on),
-        unit=OuterRef("pk"),
-        start__lte=on,
-    ).exclude(
-        Q(state=allocation.State.CANCELLED)
-        | Q(state=allocation.State.HELD, hold_expires_at__lte=now)
+    return ~Q(**{f"{prefix}state": allocation.State.CANCELLED}) & ~Q(
+        **{f"{prefix}state": allocation.State.HELD, f"{prefix}hold_expires_at__lte": now}
     )
 
 
 def annotate_status(
     units: UnitQuerySet, on: dt.date, *, now: dt.datetime | None = None
 ) -> UnitQuerySet:
-    """Add `current_state`, `current_end` and `status` to every unit, in one query."""
+    """Add `current_state`, `current_end`, `current_allocation_id` and `status`, in one query.
+
+    Occupying allocations of a unit never overlap, so at most one covers the
+    date: a LEFT JOIN on that condition (FilteredRelation) adds no rows, and
+    the database reads each unit's ledger once instead of once per column.
+    """
     allocation = apps.get_model("leasing", "Allocation")
     now = now or timezone.now()
-    covering = covering_allocations(on, now)
+    covering = FilteredRelation(
+        "allocations",
+        condition=Q(allocations__start__lte=on)
+        & (Q(allocations__end__isnull=True) | Q(allocations__end__gt=on))
+        & _occupying("allocations__", now),
+    )
     # A renewal (or any allocation) starting the day the current one ends
-    # means the unit is not coming free. Like covering ones, cancelled rows and
-    # holds past their expiry do not count.
+    # means the unit is not coming free.
     continued = allocation.objects.filter(
-        unit=OuterRef("pk"), start=OuterRef("current_end")
-    ).exclude(
-        Q(state=allocation.State.CANCELLED)
-        | Q(state=allocation.State.HELD, hold_expires_at__lte=now)
+        _occupying("", now), unit=OuterRef("pk"), start=OuterRef("current_end")
     )
     soon = on + dt.timedelta(days=AVAILABLE_SOON_DAYS)
-    return units.annotate(
-        current_state=Subquery(covering.values("state")[:1]),
-        current_end=Subquery(covering.values("end")[:1]),
-        current_allocation_id=Subquery(covering.values("pk")[:1]),
-    ).annotate(
-        status=Case(
-            When(in_service_from__gt=on, then=Value(UnitStatus.PLANNED)),
-            When(retired_on__lte=on, then=Value(UnitStatus.RETIRED)),
-            When(leasable=False, then=Value(UnitStatus.NOT_FOR_LEASE)),
-            When(current_state=allocation.State.HELD, then=Value(UnitStatus.HELD)),
-            When(
-                Q(current_end__lte=soon) & ~Exists(continued),
-                then=Value(UnitStatus.AVAILABLE_SOON),
-            ),
-            When(current_state__isnull=False, then=Value(UnitStatus.OCCUPIED)),
-            When(ready_on__gt=on, then=Value(UnitStatus.NOT_READY)),
-            default=Value(UnitStatus.VACANT),
-            output_field=models.CharField(),
+    return (
+        units.annotate(covering=covering)
+        .annotate(
+            current_state=F("covering__state"),
+            current_end=F("covering__end"),
+            current_allocation_id=F("covering__id"),
+        )
+        .annotate(
+            status=Case(
+                When(in_service_from__gt=on, then=Value(UnitStatus.PLANNED)),
+                When(retired_on__lte=on, then=Value(UnitStatus.RETIRED)),
+                When(leasable=False, then=Value(UnitStatus.NOT_FOR_LEASE)),
+                When(current_state=allocation.State.HELD, then=Value(UnitStatus.HELD)),
+                When(
+                    Q(current_end__lte=soon) & ~Exists(continued),
+                    then=Value(UnitStatus.AVAILABLE_SOON),
+                ),
+                When(current_state__isnull=False, then=Value(UnitStatus.OCCUPIED)),
+                When(ready_on__gt=on, then=Value(UnitStatus.NOT_READY)),
+                default=Value(UnitStatus.VACANT),
+                output_field=models.CharField(),
+            )
         )
     )
 
