@@ -3,9 +3,9 @@
 A candidate is free for the request's whole term — [move-in, move-in + term) —
 in the ledger (units whose lease ends before move-in qualify), in service and
 for lease throughout, and within a band around the requested area. The score
-(0–100) is computed in the database in the same single query that finds the
-candidates, so ranking 120,000 units is one indexed query; the reasons are
-then read off the annotated columns without touching the database again.
+(0–100) is computed in the database in the same query that finds the
+candidates, so ranking 120,000 units is one query, plus one to load the
+winners; the reasons are read off the units without touching the database.
 """
 
 from __future__ import annotations
@@ -157,7 +157,7 @@ def rank_candidates(
     start, end = request_term(request)
     preferred = list(request.preferred_carriers.values_list("pk", flat=True))
     parts = _score_expressions(request, preferred, start)
-    qs = (
+    ranked = list(
         available_units(units, start, end, now=now)
         .filter(
             gross_area__gte=request.area_min * AREA_BAND_LOW,
@@ -176,10 +176,18 @@ def rank_candidates(
                 output_field=IntegerField(),
             )
         )
-        .select_related("carrier", "floor__building")
-        .order_by("-score", "list_rent", "carrier__code", "code")[:limit]
+        .order_by("-score", "list_rent", "carrier__code", "code")
+        # Only ids and scores go through the sort: whole rows of tens of
+        # thousands of candidates would spill the sort to disk.
+        .values_list("pk", "score")[:limit]
     )
-    return [Candidate(unit, round(unit.score), _reasons(request, unit, preferred)) for unit in qs]
+    found = Unit.objects.select_related("carrier", "floor__building").in_bulk(
+        [pk for pk, _score in ranked]
+    )
+    return [
+        Candidate(found[pk], round(score), _reasons(request, found[pk], preferred))
+        for pk, score in ranked
+    ]
 
 
 def _reasons(request: SpaceRequest, unit: Unit, preferred: list[int]) -> list[str]:
