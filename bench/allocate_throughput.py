@@ -63,9 +63,9 @@ def main() -> None:
     Allocation.objects.filter(note=NOTE).delete()
     want = args.clients * args.per_client
     free = list(
-        available_units(Unit.objects.all(), START, END).order_by("pk").values_list("pk", flat=True)[
-            :want
-        ]
+        available_units(Unit.objects.all(), START, END)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:want]
     )
     if len(free) < want:
         raise SystemExit(f"only {len(free)} units free for {START}–{END}; lower --per-client")
@@ -73,9 +73,7 @@ def main() -> None:
     connection.close()
     ctx = mp.get_context("fork")
     barrier = ctx.Manager().Barrier(args.clients)
-    shares = [
-        (free[i :: args.clients], tenant_id, barrier) for i in range(args.clients)
-    ]
+    shares = [(free[i :: args.clients], tenant_id, barrier) for i in range(args.clients)]
     wall = time.perf_counter()
     with ctx.Pool(args.clients) as pool:
         results = pool.map(worker, shares)

@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -49,9 +50,14 @@ def lease_renew(
                 code="lease_open_ended",
             )
         if new_end is not None and new_end <= current.end:
+            # The code goes on the field's error: ValidationError(dict, code=...) drops it.
             raise ValidationError(
-                {"new_end": _("The renewal must end after %(end)s.") % {"end": current.end}},
-                code="renewal_too_short",
+                {
+                    "new_end": ValidationError(
+                        _("The renewal must end after %(end)s.") % {"end": current.end},
+                        code="renewal_too_short",
+                    )
+                }
             )
         renewal = allocation_create(
             unit=current.unit,
@@ -80,15 +86,21 @@ def lease_terminate(
         if on <= current.start:
             raise ValidationError(
                 {
-                    "on": _("A lease can only end after it starts (%(start)s).")
-                    % {"start": current.start}
-                },
-                code="terminate_before_start",
+                    "on": ValidationError(
+                        _("A lease can only end after it starts (%(start)s).")
+                        % {"start": current.start},
+                        code="terminate_before_start",
+                    )
+                }
             )
         if current.end is not None and on >= current.end:
             raise ValidationError(
-                {"on": _("The lease already ends on %(end)s.") % {"end": current.end}},
-                code="terminate_after_end",
+                {
+                    "on": ValidationError(
+                        _("The lease already ends on %(end)s.") % {"end": current.end},
+                        code="terminate_after_end",
+                    )
+                }
             )
         current.end = on
         fields = ["end"]
@@ -143,16 +155,30 @@ def leases_close(today: dt.date | None = None) -> int:
 
 
 def leases_notify_ending(today: dt.date | None = None) -> int:
-    """Tell tenants and managers once when a lease enters its last 90 days."""
+    """Tell tenants and managers once when a lease enters its last 90 days.
+
+    A lease already renewed (the same tenant's lease of the unit continues from
+    its end) is not ending: the renewal gets its own notice in its time.
+    """
     today = today or timezone.localdate()
     horizon = today + dt.timedelta(days=ENDING_NOTICE_DAYS)
     sent = 0
+    renewed = Allocation.objects.filter(
+        unit=OuterRef("unit"),
+        tenant=OuterRef("tenant"),
+        start=OuterRef("end"),
+        state__in=(Allocation.State.ACTIVE, Allocation.State.ENDED),
+    )
     with transaction.atomic():
-        due = Allocation.objects.select_for_update().filter(
-            state=Allocation.State.ACTIVE,
-            end__gt=today,
-            end__lte=horizon,
-            ending_notice_sent_on__isnull=True,
+        due = (
+            Allocation.objects.select_for_update()
+            .filter(
+                state=Allocation.State.ACTIVE,
+                end__gt=today,
+                end__lte=horizon,
+                ending_notice_sent_on__isnull=True,
+            )
+            .exclude(Exists(renewed))
         )
         for lease in due:
             lease.ending_notice_sent_on = today

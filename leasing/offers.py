@@ -17,7 +17,8 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -51,8 +52,21 @@ def request_submit(
         request = SpaceRequest(
             tenant=tenant, submitted_by=actor, client_token=client_token, **fields
         )
-        request.full_clean(exclude=["preferred_carriers"])
-        request.save()
+        # The token's uniqueness is left to the insert below, which is the only
+        # check a concurrent double submit cannot slip past.
+        request.full_clean(exclude=["preferred_carriers", "client_token"])
+        try:
+            with transaction.atomic():
+                request.save()
+        except IntegrityError:
+            # The same form submitted twice at once (PostgreSQL): both missed the
+            # look-up above, this insert waited for the other's and was refused.
+            if client_token is None:
+                raise
+            existing = SpaceRequest.objects.filter(tenant=tenant, client_token=client_token).first()
+            if existing is None:
+                raise
+            return existing, False
         if preferred_carriers:
             request.preferred_carriers.set(preferred_carriers)
         event_for_request(request, from_state="", actor=actor)
@@ -131,8 +145,13 @@ def offer_make(
                 code="offer_open",
             )
         if start < timezone.localdate(now):
+            # The code goes on the field's error: ValidationError(dict, code=...) drops it.
             raise ValidationError(
-                {"start": _("The start date cannot be in the past.")}, code="start_past"
+                {
+                    "start": ValidationError(
+                        _("The start date cannot be in the past."), code="start_past"
+                    )
+                }
             )
         hold = allocation_create(
             unit=unit,
@@ -253,3 +272,29 @@ def request_close(*, request: SpaceRequest, actor: AbstractBaseUser, note: str) 
             )
         _set_request_status(locked, SpaceRequest.Status.CLOSED, actor=actor, note=note)
     return locked
+
+
+def requests_reopen_lapsed(
+    now: dt.datetime | None = None, *, actor: AbstractBaseUser | None = None
+) -> int:
+    """Send back to the queue requests marked offered whose offer is gone.
+
+    release_expired_holds() skips a request another transaction is busy with
+    rather than wait for it; this pass (run by the expire_holds job) catches
+    those up, taking the request lock first as every workflow here does.
+    """
+    now = now or timezone.now()
+    note = _("The offer expired without an answer.")
+    reopened = 0
+    live = Allocation.objects.filter(
+        request=OuterRef("pk"), state=Allocation.State.HELD, hold_expires_at__gt=now
+    )
+    stale = SpaceRequest.objects.filter(status=SpaceRequest.Status.OFFERED).exclude(Exists(live))
+    for request_id in stale.values_list("pk", flat=True):
+        with transaction.atomic():
+            request = _lock_request(request_id)
+            if request.status != SpaceRequest.Status.OFFERED or live_offer(request, now):
+                continue
+            _set_request_status(request, SpaceRequest.Status.SUBMITTED, actor=actor, note=note)
+            reopened += 1
+    return reopened

@@ -110,20 +110,32 @@ def release_expired_holds(
         qs = qs.filter(unit_id=unit_id)
     if request_id is not None:
         qs = qs.filter(request_id=request_id)
-    released = list(qs.select_for_update(of=("self",)).select_related("request"))
     note = _("The offer expired without an answer.")
-    for hold in released:
-        hold.state = Allocation.State.CANCELLED
-        hold.save(update_fields=["state"])
-        event_for_allocation(hold, from_state=Allocation.State.HELD, actor=actor, note=note)
-        request = hold.request
-        if request is not None and request.status == SpaceRequest.Status.OFFERED:
-            request.status = SpaceRequest.Status.SUBMITTED
-            request.save(update_fields=["status"])
-            event_for_request(
-                request, from_state=SpaceRequest.Status.OFFERED, actor=actor, note=note
+    # A transaction of its own when called outside one (the periodic job runs in
+    # autocommit mode, where select_for_update() is refused); inside the caller's
+    # transaction it simply joins it, without a savepoint.
+    with transaction.atomic(savepoint=False):
+        released = list(qs.select_for_update())
+        for hold in released:
+            hold.state = Allocation.State.CANCELLED
+            hold.save(update_fields=["state"])
+            event_for_allocation(hold, from_state=Allocation.State.HELD, actor=actor, note=note)
+            # Everywhere else a request is locked before its units and offers;
+            # here the unit (and the hold) are locked already, so waiting for
+            # the request could deadlock. Skip a request that is busy: the
+            # periodic job reopens it (leasing.offers.requests_reopen_lapsed).
+            request = (
+                SpaceRequest.objects.select_for_update(skip_locked=True)
+                .filter(pk=hold.request_id, status=SpaceRequest.Status.OFFERED)
+                .first()
             )
-        transaction.on_commit(functools.partial(hold_expired, hold.pk))
+            if request is not None:
+                request.status = SpaceRequest.Status.SUBMITTED
+                request.save(update_fields=["status"])
+                event_for_request(
+                    request, from_state=SpaceRequest.Status.OFFERED, actor=actor, note=note
+                )
+            transaction.on_commit(functools.partial(hold_expired, hold.pk))
     return released
 
 
