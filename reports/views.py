@@ -3,28 +3,23 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from carriers.models import Carrier
 from carriers.status import UnitStatus
+from leasing.access import request_scope
 from reports.selectors import carrier_snapshots
-
-
-def carriers_in_scope(user: AbstractBaseUser) -> list[Carrier]:
-    """Carriers a user may see. Issue 3 grows this into the one access layer."""
-    qs = Carrier.objects.all()
-    if not (user.is_superuser or user.groups.filter(name="leadership").exists()):
-        qs = qs.filter(managers=user)
-    return list(qs.order_by("code"))
 
 
 @login_required
 def overview(request: HttpRequest) -> HttpResponse:
+    scope = request_scope(request)
+    if not scope.is_staff_side:
+        # Companies' users have no carriers to read: their home is the portal.
+        return redirect("portal:home")
     today = timezone.localdate()
-    snapshots = carrier_snapshots(carriers_in_scope(request.user), today)
+    snapshots = carrier_snapshots(list(scope.carriers().order_by("code")), today)
     return render(
         request,
         "reports/overview.html",
