@@ -7,6 +7,7 @@ import time
 import uuid
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.cache import caches
 from django.test import override_settings
 
@@ -66,7 +67,8 @@ def test_it_serves_pages_and_keeps_sessions_with_redis_unreachable(
             "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
         }
     }
-    django_user_model.objects.create_user("leader", password="s3cret-pass-word")
+    leader = django_user_model.objects.create_user("leader", password="s3cret-pass-word")
+    leader.groups.add(Group.objects.get_or_create(name="leadership")[0])
     # override_settings(CACHES=...) makes Django rebuild its cache handlers.
     with override_settings(CACHES=dead):
         assert isinstance(caches["default"], ResilientRedisCache)
