@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test format serve migrate demo messages clean
+.PHONY: run test format serve migrate demo bench messages clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Zaiti needs Python 3.11 or newer on PATH." >&2; exit 1; }
@@ -53,6 +53,14 @@ serve: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+
+## make bench: the benchmarks on PostgreSQL at 10x the zone (seeded once into BENCH_DATABASE_URL)
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/zaiti_bench
+bench: $(VENV)/.installed-dev
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py migrate --noinput -v0
+	DATABASE_URL=$(BENCH_DATABASE_URL) DEMO_MODE=0 $(BIN)/python bench/status_counts.py --scale 10
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/rank_candidates.py --scale 10
+	DATABASE_URL=$(BENCH_DATABASE_URL) LOG_LEVEL=WARNING $(BIN)/python bench/allocate_throughput.py
 
 ## make messages: refresh and compile the Chinese translations (needs GNU gettext)
 messages: $(VENV)/.installed-dev
