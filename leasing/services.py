@@ -69,18 +69,32 @@ def find_conflict(
     *,
     now: dt.datetime,
     exclude_id: int | None = None,
+    expired: list[Allocation] | None = None,
 ) -> Allocation | None:
-    """The first occupying allocation of the unit meeting [start, end), if any."""
+    """The first occupying allocation of the unit meeting [start, end), if any.
+
+    Holds past their expiry occupy nothing and are skipped; pass a list as
+    `expired` to collect them (one query serves both purposes).
+    """
     qs = (
         Allocation.objects.filter(unit_id=unit_id)
-        .occupying(now=now)
+        .exclude(state=Allocation.State.CANCELLED)
         .overlapping(start, end)
         .select_related("unit", "tenant")
         .order_by("start")
     )
     if exclude_id is not None:
         qs = qs.exclude(pk=exclude_id)
-    return qs.first()
+    conflict = None
+    for row in qs:
+        if row.state == Allocation.State.HELD and row.hold_expires_at <= now:
+            if expired is not None:
+                expired.append(row)
+        elif conflict is None:
+            conflict = row
+            if expired is None:
+                break
+    return conflict
 
 
 def _lock_unit(unit_id: int) -> Unit:
@@ -214,13 +228,16 @@ def allocation_check(
         now=now,
         adding=exclude_id is None,
     )
-    # An expired hold still counts for the exclusion constraint until it is
-    # cancelled, though it no longer holds anything.
-    release_expired_holds(now, unit_id=locked.pk)
-    if state != Allocation.State.CANCELLED:
-        conflict = find_conflict(locked.pk, start, end, now=now, exclude_id=exclude_id)
-        if conflict is not None:
-            raise AllocationConflict(conflict)
+    if state == Allocation.State.CANCELLED:
+        return locked
+    expired: list[Allocation] = []
+    conflict = find_conflict(locked.pk, start, end, now=now, exclude_id=exclude_id, expired=expired)
+    if expired:
+        # An expired hold in the way still counts for the exclusion constraint
+        # until it is cancelled, though it no longer holds anything.
+        release_expired_holds(now, unit_id=locked.pk)
+    if conflict is not None:
+        raise AllocationConflict(conflict)
     return locked
 
 
