@@ -132,12 +132,13 @@ def offer_make(
         if current is not None:
             raise ValidationError(
                 _(
-                    "Request #%(id)s already has an open offer of unit %(unit)s until "
-                    "%(expires)s. Withdraw it before offering another unit."
+                    # No unit code: the open offer may be another carrier's, which
+                    # this manager may not see (DESIGN.md §1).
+                    "Request #%(id)s already has an open offer, held until %(expires)s. "
+                    "It must be withdrawn or expire before another unit is offered."
                 )
                 % {
                     "id": request.pk,
-                    "unit": current.unit.code,
                     "expires": timezone.localtime(current.hold_expires_at).strftime(
                         "%Y-%m-%d %H:%M"
                     ),

@@ -42,13 +42,19 @@ def queue_requests(scope: Scope, *, now: dt.datetime) -> QuerySet[SpaceRequest]:
     live = Allocation.objects.filter(
         request=OuterRef("pk"), state=Allocation.State.HELD, hold_expires_at__gt=now
     ).order_by("hold_expires_at")
+    # Another carrier's offer shows by its expiry only, not by its unit.
+    live_in_scope = (
+        live
+        if scope.reads_everything
+        else live.filter(unit__carrier_id__in=scope.managed_carrier_ids)
+    )
     return (
         scope.requests()
         .filter(status__in=SpaceRequest.OPEN_STATUSES)
         .select_related("tenant")
         .prefetch_related(Prefetch("preferred_carriers", queryset=Carrier.objects.order_by("code")))
         .annotate(
-            offer_unit_code=Subquery(live.values("unit__code")[:1]),
+            offer_unit_code=Subquery(live_in_scope.values("unit__code")[:1]),
             offer_expires_at=Subquery(live.values("hold_expires_at")[:1]),
         )
         .order_by("submitted_at", "pk")

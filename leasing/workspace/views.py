@@ -178,7 +178,10 @@ def _render_request(
 ) -> HttpResponse:
     now = timezone.now()
     is_open = space_request.status in SpaceRequest.OPEN_STATUSES
+    # Any carrier's open offer stops a new one; another carrier's is shown only
+    # by its expiry, never its unit or terms (they are that carrier's business).
     live = offers.live_offer(space_request, now)
+    shown_offer = live if live is not None and _sees_allocation(scope, live) else None
     can_change = _can_change(scope)
     can_offer = can_change and is_open and live is None
     preferred = list(space_request.preferred_carriers.order_by("code"))
@@ -197,7 +200,8 @@ def _render_request(
             "term_start": start,
             "term_last_day": end - dt.timedelta(days=1),
             "preferred": preferred,
-            "live_offer": live,
+            "live_offer": shown_offer,
+            "offer_elsewhere_until": live.hold_expires_at if live and not shown_offer else None,
             "can_withdraw": live is not None and scope.manages(live.unit.carrier_id),
             "allocations": scope.allocations()
             .filter(request=space_request)
@@ -213,6 +217,11 @@ def _render_request(
             "read_only": not can_change,
         },
     )
+
+
+def _sees_allocation(scope: Scope, allocation: Allocation) -> bool:
+    """Whether scope.allocations() holds this one, without asking the database."""
+    return scope.reads_everything or scope.manages(allocation.unit.carrier_id)
 
 
 def _refused(form: OfferForm | CloseRequestForm | None) -> bool:

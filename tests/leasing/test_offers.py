@@ -376,8 +376,8 @@ def test_it_refuses_a_second_offer_while_one_is_open(
     expires = timezone.localtime(first.hold_expires_at).strftime("%Y-%m-%d %H:%M")
     assert exc.value.code == "offer_open"
     assert exc.value.messages == [
-        f"Request #{request_.pk} already has an open offer of unit A-301 until {expires}. "
-        "Withdraw it before offering another unit."
+        f"Request #{request_.pk} already has an open offer, held until {expires}. "
+        "It must be withdrawn or expire before another unit is offered."
     ]
     assert (ledger(), Event.objects.count()) == before
 

@@ -486,7 +486,7 @@ def test_it_refuses_a_second_offer_while_one_is_open(client, zone) -> None:
     response = client.post(f"/work/requests/{request.pk}/offer/", offer_data(other))
     assert response.status_code == 200
     body = response.content.decode()
-    assert f"用房申请 #{request.pk} 已有一条有效的房源推荐（单元 A-301" in body
+    assert f"用房申请 #{request.pk} 已有一条有效的房源推荐，预留至" in body
     assert "先看房再签约" in body
     assert state_counts() == before
 
