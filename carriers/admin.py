@@ -63,7 +63,46 @@ class UnitAdminForm(forms.ModelForm):
             self.add_error(
                 "code", _("The carrier already has a unit with the code %(code)s.") % {"code": code}
             )
+        if self.instance.pk:
+            self._check_against_ledger(cleaned)
         return cleaned
+
+    def _check_against_ledger(self, cleaned: dict[str, Any]) -> None:
+        """A unit's own dates and flags must still cover every lease it carries.
+
+        The ledger is the truth: a unit retired, taken off the market or put
+        into service later under a live lease would contradict it.
+        """
+        from leasing.models import Allocation  # leasing depends on carriers, not back
+
+        leases = Allocation.objects.filter(unit=self.instance).occupying()
+        live = leases.filter(state__in=(Allocation.State.HELD, Allocation.State.ACTIVE))
+        retired_on = cleaned.get("retired_on")
+        if retired_on is not None:
+            late = leases.filter(Q(end__isnull=True) | Q(end__gt=retired_on)).first()
+            if late is not None:
+                self.add_error(
+                    "retired_on",
+                    _("Lease #%(id)s runs %(period)s: retire the unit after it ends.")
+                    % {"id": late.pk, "period": late.period_label},
+                )
+        in_service_from = cleaned.get("in_service_from")
+        if in_service_from is not None:
+            early = leases.filter(start__lt=in_service_from).order_by("start").first()
+            if early is not None:
+                self.add_error(
+                    "in_service_from",
+                    _("Lease #%(id)s starts on %(start)s, before this date.")
+                    % {"id": early.pk, "start": early.start.isoformat()},
+                )
+        if cleaned.get("leasable") is False and live.exists():
+            self.add_error(
+                "leasable",
+                _(
+                    "The unit has a current lease or offer: end it before taking the unit "
+                    "off the market."
+                ),
+            )
 
 
 class UnitInlineFormSet(BaseInlineFormSet):

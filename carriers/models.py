@@ -24,14 +24,6 @@ AREA = {"max_digits": 10, "decimal_places": 2}
 MONEY = {"max_digits": 10, "decimal_places": 2}
 
 
-class CarrierQuerySet(models.QuerySet["Carrier"]):
-    def managed_by(self, user: settings.AUTH_USER_MODEL) -> CarrierQuerySet:
-        """Carriers a space manager acts on; everything for a superuser."""
-        if user.is_superuser:
-            return self
-        return self.filter(managers=user)
-
-
 class Carrier(models.Model):
     class Kind(models.TextChoices):
         INCUBATOR = "incubator", _("Incubator")
@@ -70,8 +62,6 @@ class Carrier(models.Model):
         related_name="managed_carriers",
         blank=True,
     )
-
-    objects = CarrierQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("carrier")

@@ -12,7 +12,8 @@ Precedence on a date D (first match wins):
 3. not_for_lease  common or public-service space
 4. held           a hold (unexpired) covers D
 5. available_soon a lease covers D and ends within 90 days of D, with no
-                  allocation continuing it from its end (a renewal)
+                  allocation continuing it from its end (a renewal) and the
+                  unit not retiring then
 6. occupied       a lease covers D
 7. not_ready      being made ready: D is before the unit's ready date
 8. vacant         otherwise
@@ -95,7 +96,10 @@ def annotate_status(
                 When(leasable=False, then=Value(UnitStatus.NOT_FOR_LEASE)),
                 When(current_state=allocation.State.HELD, then=Value(UnitStatus.HELD)),
                 When(
-                    Q(current_end__lte=soon) & ~Exists(continued),
+                    Q(current_end__lte=soon)
+                    & ~Exists(continued)
+                    # A unit retiring when the lease ends never comes free.
+                    & (Q(retired_on__isnull=True) | Q(retired_on__gt=F("current_end"))),
                     then=Value(UnitStatus.AVAILABLE_SOON),
                 ),
                 When(current_state__isnull=False, then=Value(UnitStatus.OCCUPIED)),

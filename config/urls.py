@@ -6,6 +6,11 @@ from django.urls import include, path
 from reports import views as report_views
 
 admin.site.site_header = admin.site.site_title = "Zaiti 载体"
+# The admin is not scoped by carrier (leasing.access is): only the district
+# admin may use it. Managers and leadership work in /work/ and the overview.
+admin.site.has_permission = lambda request: bool(
+    request.user.is_active and request.user.is_superuser
+)
 
 urlpatterns = [
     path("", report_views.overview, name="overview"),

@@ -112,6 +112,10 @@ class Scope:
             return qs
         if self.role == Role.MANAGER:
             ids = self.managed_carrier_ids
+            if not ids:
+                # In the managers' group but given no carrier yet: no queue at all,
+                # not the district-wide pool of requests naming no carrier.
+                return qs.none()
             return qs.filter(
                 Q(preferred_carriers__isnull=True)
                 | Q(

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from leasing.forms import AllocationAdminForm, TenantAdminForm
-from leasing.models import Allocation, Qualification, SpaceRequest, Tenant
+from leasing.models import Allocation, Event, Handover, Qualification, SpaceRequest, Tenant
 from leasing.services import allocation_create, allocation_update
 
 # --- Tenants ------------------------------------------------------------------------
@@ -149,6 +149,20 @@ class AllocationAdmin(admin.ModelAdmin):
     autocomplete_fields = ("unit", "tenant", "request")
     readonly_fields = ("created_at", "created_by")
 
+    def has_delete_permission(self, request: HttpRequest, obj: Allocation | None = None) -> bool:
+        # The ledger is history: a mistaken allocation is cancelled, not deleted.
+        return False
+
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Allocation | None = None
+    ) -> tuple[str, ...]:
+        # An offer made for a request moves through the workflow (accept,
+        # decline, withdraw, expiry), which keeps the request in step; the
+        # admin must not change its state behind the request's back.
+        if obj is not None and obj.request_id:
+            return (*self.readonly_fields, "request", "state", "hold_expires_at")
+        return self.readonly_fields
+
     def changeform_view(
         self,
         request: HttpRequest,
@@ -170,9 +184,48 @@ class AllocationAdmin(admin.ModelAdmin):
     ) -> None:
         try:
             if change:
-                allocation_update(obj, actor=request.user)
+                allocation_update(obj, actor=request.user, expected_state=form.initial.get("state"))
             else:
                 saved = allocation_create(created_by=request.user, **form.service_kwargs())
                 _adopt(saved, obj)
         except ValidationError as exc:
             raise LedgerRefused from exc
+
+
+@admin.register(Handover)
+class HandoverAdmin(admin.ModelAdmin):
+    list_display = ("allocation", "kind", "on", "keys", "access_cards", "recorded_by")
+    list_filter = ("kind", "allocation__unit__carrier")
+    search_fields = ("allocation__unit__code", "allocation__tenant__name")
+    list_select_related = ("allocation__unit__carrier", "allocation__tenant", "recorded_by")
+    raw_id_fields = ("allocation",)
+    date_hierarchy = "on"
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    """The history of requests and allocations: read-only, never deleted."""
+
+    list_display = (
+        "at",
+        "actor",
+        "tenant",
+        "unit",
+        "request",
+        "allocation",
+        "from_state",
+        "to_state",
+    )
+    list_filter = ("to_state",)
+    search_fields = ("tenant__name", "unit__code", "note")
+    list_select_related = ("actor", "tenant", "unit__carrier", "request__tenant", "allocation")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Event | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Event | None = None) -> bool:
+        return False

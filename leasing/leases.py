@@ -102,6 +102,24 @@ def lease_terminate(
                     )
                 }
             )
+        renewal = (
+            Allocation.objects.filter(unit_id=current.unit_id, start=current.end)
+            .exclude(state=Allocation.State.CANCELLED)
+            .first()
+            if current.end is not None
+            else None
+        )
+        if renewal is not None:
+            # Ending this lease alone would leave its continuation in force:
+            # the tenant who left would be back on the renewal's first day.
+            raise ValidationError(
+                _(
+                    "Lease #%(id)s continues as lease #%(next)s from %(end)s. End or "
+                    "cancel that lease first."
+                )
+                % {"id": current.pk, "next": renewal.pk, "end": current.end},
+                code="terminate_renewed",
+            )
         current.end = on
         fields = ["end"]
         if on <= timezone.localdate():

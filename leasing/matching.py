@@ -76,12 +76,7 @@ def available_units(
     """Units free in the ledger for all of [start, end), in service and for lease."""
     now = now or timezone.now()
     taken = (
-        Allocation.objects.filter(unit=OuterRef("pk"), start__lt=end)
-        .filter(Q(end__isnull=True) | Q(end__gt=start))
-        .exclude(
-            Q(state=Allocation.State.CANCELLED)
-            | Q(state=Allocation.State.HELD, hold_expires_at__lte=now)
-        )
+        Allocation.objects.filter(unit=OuterRef("pk")).occupying(now=now).overlapping(start, end)
     )
     return units.filter(
         Q(retired_on__isnull=True) | Q(retired_on__gte=end),

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from leasing.models import Allocation
@@ -58,7 +58,7 @@ def _facts(allocation: Allocation) -> dict[str, object]:
         "area": allocation.unit.gross_area,
         "rent": allocation.contracted_rent,
         "expires": (
-            allocation.hold_expires_at.astimezone().strftime("%Y-%m-%d %H:%M")
+            timezone.localtime(allocation.hold_expires_at).strftime("%Y-%m-%d %H:%M")
             if allocation.hold_expires_at
             else ""
         ),

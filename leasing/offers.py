@@ -118,10 +118,10 @@ def offer_make(
     end = end or add_months(start, request.term_months)
     expires_at = expires_at or now + dt.timedelta(days=HOLD_DAYS)
     with transaction.atomic():
+        # Lock order here as everywhere: request, then unit (in
+        # allocation_create), then allocations. A lapsed hold of this request
+        # is released only after the new unit is locked (below).
         request = _lock_request(request.pk)
-        # The request's own lapsed offer must not keep it marked as offered.
-        release_expired_holds(now, request_id=request.pk)
-        request.refresh_from_db()
         if request.status not in SpaceRequest.OPEN_STATUSES:
             raise ValidationError(
                 _("Request #%(id)s is %(status)s: it can no longer be offered a unit.")
@@ -167,9 +167,16 @@ def offer_make(
             deposit=deposit,
             created_by=actor,
             now=now,
+            note=note,
             reason=note,
         )
-        _set_request_status(request, SpaceRequest.Status.OFFERED, actor=actor, note=note)
+        # The request's own lapsed offer is done with: cancel it now rather
+        # than at the next job run.
+        release_expired_holds(now, request_id=request.pk)
+        request.refresh_from_db(fields=["status"])
+        # The offer's terms and note stay on the hold: the request's history is
+        # read by every carrier's managers the request is open to.
+        _set_request_status(request, SpaceRequest.Status.OFFERED, actor=actor)
         transaction.on_commit(functools.partial(notify.offer_made, hold.pk))
     return hold
 
@@ -223,7 +230,8 @@ def _cancel_offer(
         locked.save(update_fields=["state"])
         event_for_allocation(locked, from_state=Allocation.State.HELD, actor=actor, note=note)
         if request is not None and request.status == SpaceRequest.Status.OFFERED:
-            _set_request_status(request, SpaceRequest.Status.SUBMITTED, actor=actor, note=note)
+            # The reason stays on the hold's event, seen only by its carrier's side.
+            _set_request_status(request, SpaceRequest.Status.SUBMITTED, actor=actor)
     return locked
 
 
@@ -290,7 +298,16 @@ def requests_reopen_lapsed(
     live = Allocation.objects.filter(
         request=OuterRef("pk"), state=Allocation.State.HELD, hold_expires_at__gt=now
     )
-    stale = SpaceRequest.objects.filter(status=SpaceRequest.Status.OFFERED).exclude(Exists(live))
+    # A request whose offer became a lease (even by an edit outside the
+    # workflow) is not lapsed: reopening it would let it be let twice.
+    leased = Allocation.objects.filter(
+        request=OuterRef("pk"), state__in=(Allocation.State.ACTIVE, Allocation.State.ENDED)
+    )
+    stale = (
+        SpaceRequest.objects.filter(status=SpaceRequest.Status.OFFERED)
+        .exclude(Exists(live))
+        .exclude(Exists(leased))
+    )
     for request_id in stale.values_list("pk", flat=True):
         with transaction.atomic():
             request = _lock_request(request_id)

@@ -100,7 +100,10 @@ def find_conflict(
 def _lock_unit(unit_id: int) -> Unit:
     # Serialises every ledger write on this unit until commit (PostgreSQL).
     # On SQLite select_for_update is a no-op; BEGIN IMMEDIATE did the job.
-    return Unit.objects.select_for_update().get(pk=unit_id)
+    # NO KEY UPDATE: it still excludes every other allocation of the unit, but
+    # not the key-share locks that inserting a row referencing the unit (an
+    # allocation, an event) takes, which a plain FOR UPDATE would block.
+    return Unit.objects.select_for_update(no_key=True).get(pk=unit_id)
 
 
 def release_expired_holds(
@@ -325,32 +328,50 @@ def allocation_create(
     return allocation
 
 
+LEDGER_FIELDS = ("unit_id", "start", "end", "state", "hold_expires_at")
+
+
 def allocation_update(
     allocation: Allocation,
     *,
     actor: AbstractBaseUser | None = None,
     reason: str = "",
+    expected_state: str | None = None,
     now: dt.datetime | None = None,
 ) -> Allocation:
     """Save changes to an existing allocation under the same rules as a new one.
 
+    The ledger rules are checked only when a ledger field changes, so a note
+    can be added to a lease whose unit has since been retired. With
+    `expected_state` (the state the editor saw), a change made meanwhile by
+    someone else (an acceptance, say) is refused instead of overwritten.
     A change of state is recorded with who made it.
     """
     now = now or timezone.now()
     with transaction.atomic():
-        previous = Allocation.objects.values_list("state", flat=True).get(pk=allocation.pk)
-        allocation_check(
-            unit_id=allocation.unit_id,
-            start=allocation.start,
-            end=allocation.end,
-            state=allocation.state,
-            hold_expires_at=allocation.hold_expires_at,
-            now=now,
-            exclude_id=allocation.pk,
-        )
+        current = Allocation.objects.select_for_update().get(pk=allocation.pk)
+        if expected_state is not None and current.state != expected_state:
+            raise ValidationError(
+                _(
+                    "Lease #%(id)s changed while you were editing it: it is now %(state)s. "
+                    "Reload the page and make your change again."
+                )
+                % {"id": current.pk, "state": current.get_state_display()},
+                code="allocation_changed",
+            )
+        if any(getattr(current, f) != getattr(allocation, f) for f in LEDGER_FIELDS):
+            allocation_check(
+                unit_id=allocation.unit_id,
+                start=allocation.start,
+                end=allocation.end,
+                state=allocation.state,
+                hold_expires_at=allocation.hold_expires_at,
+                now=now,
+                exclude_id=allocation.pk,
+            )
         _write(allocation, now=now, adding=False)
-        if previous != allocation.state:
-            event_for_allocation(allocation, from_state=previous, actor=actor, note=reason)
+        if current.state != allocation.state:
+            event_for_allocation(allocation, from_state=current.state, actor=actor, note=reason)
     log.info(
         "allocation changed: #%s unit=%s [%s, %s) state=%s",
         allocation.pk,

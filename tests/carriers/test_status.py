@@ -239,8 +239,16 @@ def test_it_shows_a_retiring_unit_with_its_normal_status_before_retirement() -> 
     unit = make_unit(retired_on=retired_on)
     lease(unit, D, retired_on)
     assert status(unit, D) == OCCUPIED
-    assert status(unit, retired_on - DAY) == SOON
+    # The lease ends as the unit retires: it never comes free, so not "available soon".
+    assert status(unit, retired_on - DAY) == OCCUPIED
     assert status(unit, retired_on) == RETIRED
+
+
+def test_it_shows_available_soon_when_the_lease_ends_before_retirement() -> None:
+    retired_on = D + days(200)
+    unit = make_unit(retired_on=retired_on)
+    lease(unit, D, retired_on - days(30))
+    assert status(unit, retired_on - days(31)) == SOON
 
 
 def test_it_shows_a_unit_not_yet_in_service_as_planned() -> None:

@@ -277,10 +277,10 @@ def test_it_offers_a_unit_as_a_hold_for_three_days_over_the_requested_term(
     assert hold.contracted_rent == Decimal("48.00")  # the list rent unless agreed otherwise
     assert hold.created_by == manager
     assert request_.status == SpaceRequest.Status.OFFERED
+    assert hold.note == "最合适的一间"
     assert events(allocation=hold) == [("", "held", "最合适的一间", manager.pk)]
-    assert events(request=request_, allocation=None) == [
-        ("submitted", "offered", "最合适的一间", manager.pk)
-    ]
+    # The note stays with the hold: other carriers' managers read the request's history.
+    assert events(request=request_, allocation=None) == [("submitted", "offered", "", manager.pk)]
     assert live_offer(request_) == hold
 
 
@@ -617,12 +617,7 @@ def test_it_cancels_the_hold_and_puts_the_request_back_in_the_queue(
     assert hold.state == Allocation.State.CANCELLED
     assert request_.status == SpaceRequest.Status.SUBMITTED
     assert events(allocation=hold)[-1] == ("held", "cancelled", "面积不合适", actor.pk)
-    assert events(request=request_, allocation=None)[-1] == (
-        "offered",
-        "submitted",
-        "面积不合适",
-        actor.pk,
-    )
+    assert events(request=request_, allocation=None)[-1] == ("offered", "submitted", "", actor.pk)
     # The unit is free again for the same dates.
     allocation_create(unit=unit, tenant=make_tenant(), start=hold.start, end=hold.end)
 

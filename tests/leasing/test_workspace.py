@@ -356,12 +356,12 @@ def test_it_makes_an_offer(client, zone) -> None:
     request.refresh_from_db()
     assert request.status == SpaceRequest.Status.OFFERED
     event = Event.objects.get(request=request, allocation__isnull=True, to_state="offered")
-    assert (event.from_state, event.actor, event.note) == (
-        "submitted",
-        zone.manager_x,
-        "先看房再签约",
-    )
-    assert Event.objects.filter(allocation=hold, from_state="", to_state="held").exists()
+    # The note stays on the hold: the request's history is open to other carriers.
+    assert (event.from_state, event.actor, event.note) == ("submitted", zone.manager_x, "")
+    assert hold.note == "先看房再签约"
+    assert Event.objects.filter(
+        allocation=hold, from_state="", to_state="held", note="先看房再签约"
+    ).exists()
     page = client.get(response["Location"])
     assert page.context["live_offer"] == hold
 
