@@ -332,15 +332,23 @@ def offer_withdraw(request: HttpRequest, offer_id: int) -> HttpResponse:
     offer = get_in_scope(scope.allocations().select_related("unit"), pk=offer_id)
     scope.require_manager(offer.unit.carrier_id)
     form = WithdrawOfferForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
+    if not form.is_valid():
+        # Only a reason over the length limit gets here (the browser enforces
+        # it too): refuse rather than withdraw without the reason.
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return _back_to_offer(offer)
     try:
-        offers.offer_withdraw(offer=offer, actor=request.user, note=note)
+        offers.offer_withdraw(offer=offer, actor=request.user, note=form.cleaned_data["note"])
     except ValidationError as exc:  # expired or answered meanwhile: say so, change nothing
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(
             request, _("The offer of unit %(unit)s is withdrawn.") % {"unit": offer.unit.code}
         )
+    return _back_to_offer(offer)
+
+
+def _back_to_offer(offer: Allocation) -> HttpResponse:
     if offer.request_id:
         return redirect("workspace:request", request_id=offer.request_id)
     return redirect("workspace:lease", lease_id=offer.pk)

@@ -184,3 +184,17 @@ def test_it_never_deletes_ledger_rows_or_history_in_the_admin(client: Client) ->
     event = lease.events.get()
     assert client.get(f"/admin/leasing/event/{event.pk}/delete/").status_code == 403
     assert client.get(f"/admin/leasing/event/{event.pk}/change/").status_code == 200  # view only
+
+
+def test_it_refuses_to_withdraw_an_offer_with_an_overlong_reason(client: Client) -> None:
+    unit = make_unit()
+    manager = make_manager(unit.carrier)
+    request = make_request(make_tenant())
+    hold = offer_make(request=request, unit=unit, actor=manager)
+    client.force_login(manager)
+
+    response = client.post(f"/work/offers/{hold.pk}/withdraw/", {"note": "x" * 501})
+
+    assert response.status_code == 302
+    hold.refresh_from_db()
+    assert hold.state == Allocation.State.HELD
