@@ -20,7 +20,8 @@ SELECT status, count(*) FROM (
     WHEN u.retired_on <= %(d)s THEN 'retired'
     WHEN NOT u.leasable THEN 'not_for_lease'
     WHEN a.state = 'held' THEN 'held'
-    WHEN a."end" <= %(soon)s AND NOT EXISTS (
+    WHEN a."end" <= %(soon)s AND (u.retired_on IS NULL OR u.retired_on > a."end")
+     AND NOT EXISTS (
       SELECT 1 FROM leasing_allocation n
       WHERE n.unit_id = u.id AND n.start = a."end" AND n.state <> 'cancelled'
     ) THEN 'available_soon'
