@@ -47,8 +47,11 @@ class UnitStatus(models.TextChoices):
     PLANNED = "planned", _("Not yet in service")
 
 
-def _occupying(prefix: str, now: dt.datetime) -> Q:
+def occupying_q(prefix: str, now: dt.datetime) -> Q:
     """Allocation rows that occupy their range: not cancelled, no hold past its expiry.
+
+    The one statement of the rule, for the ledger (AllocationQuerySet.occupying),
+    the status join here and the metrics; `prefix` reaches it through a relation.
 
     A hold whose expiry has passed no longer holds anything, even before a
     job has released it.
@@ -74,12 +77,12 @@ def annotate_status(
         "allocations",
         condition=Q(allocations__start__lte=on)
         & (Q(allocations__end__isnull=True) | Q(allocations__end__gt=on))
-        & _occupying("allocations__", now),
+        & occupying_q("allocations__", now),
     )
     # A renewal (or any allocation) starting the day the current one ends
     # means the unit is not coming free.
     continued = allocation.objects.filter(
-        _occupying("", now), unit=OuterRef("pk"), start=OuterRef("current_end")
+        occupying_q("", now), unit=OuterRef("pk"), start=OuterRef("current_end")
     )
     soon = on + dt.timedelta(days=AVAILABLE_SOON_DAYS)
     return (

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from carriers.choices import Industry
 from carriers.models import AREA, MONEY, Carrier, Unit
+from carriers.status import occupying_q
 from leasing.uscc import normalise_uscc, validate_uscc
 
 
@@ -252,11 +253,7 @@ class SpaceRequest(models.Model):
 class AllocationQuerySet(models.QuerySet["Allocation"]):
     def occupying(self, *, now: dt.datetime | None = None) -> AllocationQuerySet:
         """Rows that occupy their range: not cancelled, and no hold past its expiry."""
-        now = now or timezone.now()
-        return self.exclude(
-            Q(state=Allocation.State.CANCELLED)
-            | Q(state=Allocation.State.HELD, hold_expires_at__lte=now)
-        )
+        return self.filter(occupying_q("", now or timezone.now()))
 
     def overlapping(self, start: dt.date, end: dt.date | None) -> AllocationQuerySet:
         """Rows whose [start, end) meets the half-open range [start, end)."""

@@ -37,7 +37,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from carriers.models import Unit
-from carriers.status import AVAILABLE_SOON_DAYS, UnitStatus, _occupying
+from carriers.status import AVAILABLE_SOON_DAYS, UnitStatus, occupying_q
 
 ZERO = Decimal(0)
 RATIO = Decimal("0.0001")
@@ -213,7 +213,7 @@ def time_weighted_occupancy(
         "allocations",
         condition=Q(allocations__start__lt=end)
         & (Q(allocations__end__isnull=True) | Q(allocations__end__gt=start))
-        & _occupying("allocations__", now),
+        & occupying_q("allocations__", now),
     )
     rows = (
         units.filter(leasable=True, in_service_from__lt=end)
