@@ -23,7 +23,13 @@ from hypothesis import strategies as st
 
 from carriers.models import Unit
 from leasing.models import Allocation
-from reports.metrics import Figure, occupancy_on, time_weighted_occupancy
+from reports.metrics import (
+    Figure,
+    occupancy_by,
+    occupancy_on,
+    occupancy_trend,
+    time_weighted_occupancy,
+)
 from tests.factories import make_carrier, make_floor, make_tenant, make_unit
 
 pytestmark = pytest.mark.django_db
@@ -175,6 +181,39 @@ def test_it_counts_no_queries_more_for_30_units_than_for_3(django_assert_num_que
             occupancy_on(units, D, now=NOW)
         with django_assert_num_queries(1):
             time_weighted_occupancy(units, D - days(60), D + days(60), now=NOW)
+
+
+def test_it_groups_by_carrier_building_and_floor_in_one_query(
+    django_assert_num_queries,
+) -> None:
+    x, y = make_carrier(), make_carrier()
+    lease(space(x), D, None)
+    space(x)
+    lease(space(y), D, None)
+    upper = make_floor(x, level=2)
+    space(area=Decimal("300.00"), floor=upper)
+    with django_assert_num_queries(1):
+        by_carrier = occupancy_by(Unit.objects.all(), D, "carrier", now=NOW)
+    assert by_carrier[x.pk]["occupancy_area"].value == Decimal("0.2000")
+    assert by_carrier[y.pk]["occupancy_count"].value == 1
+    by_floor = occupancy_by(Unit.objects.filter(carrier=x), D, "floor", now=NOW)
+    assert by_floor[upper.pk]["occupancy_area"].value == 0
+    assert set(by_floor) == set(x.buildings.get().floors.values_list("pk", flat=True))
+    by_building = occupancy_by(Unit.objects.filter(carrier=x), D, "building", now=NOW)
+    assert by_building[x.buildings.get().pk]["occupancy_area"].denominator == Decimal("500.00")
+
+
+def test_it_draws_a_monthly_trend_in_two_queries(django_assert_num_queries) -> None:
+    unit = space()
+    space()
+    lease(unit, D - days(40), None)
+    with django_assert_num_queries(2):
+        points = occupancy_trend(Unit.objects.all(), D, months=24, now=NOW)
+    assert len(points) == 25
+    assert points[0].on == dt.date(2023, 6, 2) and points[-1].on == D
+    assert [p.occupancy_area for p in points[-3:]] == [Decimal(0), Decimal("0.5"), Decimal("0.5")]
+    for point in points[-3:]:
+        assert point.occupancy_area == occ(point.on)["occupancy_area"].value
 
 
 def test_it_prints_figures_as_json_and_as_a_table() -> None:
@@ -372,6 +411,18 @@ def test_it_agrees_with_a_brute_force_over_random_ledgers(
             figure = got[f"occupancy_{name}"]
             assert (figure.numerator, figure.denominator) == (want[key], want[f"base_{key}"])
         assert got["exposure_area"].numerator == want["exposed"]
+
+        # The trend's points are the same figures on each month's day.
+        for point in occupancy_trend(scope, on, months=3, now=NOW):
+            want_then = brute_day(units, ledger, point.on)
+            assert (point.allocated_area, point.leasable_area) == (
+                want_then["area"],
+                want_then["base_area"],
+            )
+            assert (point.allocated_units, point.leasable_units) == (
+                want_then["n"],
+                want_then["base_n"],
+            )
 
         start = EPOCH + days(period[0])
         end = start + days(period[1])
