@@ -265,8 +265,8 @@ def occupancy_trend(
     for i, day in enumerate(days):
         covers = (
             in_service(day)
-            & Q(window__start__lte=day)
-            & (Q(window__end__isnull=True) | Q(window__end__gt=day))
+            & Q(in_window__start__lte=day)
+            & (Q(in_window__end__isnull=True) | Q(in_window__end__gt=day))
         )
         # Let while still being made ready: occupied, so in the base (as on a date).
         unready = covers & Q(ready_on__gt=day)
@@ -274,7 +274,7 @@ def occupancy_trend(
         let_sums[f"n{i}"] = Count("pk", filter=covers)
         let_sums[f"ua{i}"] = Sum("gross_area", filter=unready, output_field=area)
         let_sums[f"un{i}"] = Count("pk", filter=unready)
-    let_totals = leasable.annotate(window=window).aggregate(**let_sums)
+    let_totals = leasable.annotate(in_window=window).aggregate(**let_sums)
 
     points = []
     for i, day in enumerate(days):
