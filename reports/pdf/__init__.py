@@ -1,0 +1,1 @@
+"""PDF reports (ReportLab platypus): one carrier's utilisation, and the district's."""
