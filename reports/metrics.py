@@ -36,6 +36,7 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from carriers.choices import Industry
 from carriers.models import Unit
 from carriers.status import AVAILABLE_SOON_DAYS, UnitStatus, occupying_q
 from leasing.terms import add_months
@@ -95,21 +96,33 @@ def _money(expression: Any) -> ExpressionWrapper:
     return ExpressionWrapper(expression, output_field=DecimalField(max_digits=20, decimal_places=4))
 
 
-def _d(value: Any) -> Decimal:
+def cents(value: Any) -> Decimal:
+    """A sum from the database as a Decimal to the cent (None, for no rows, is 0)."""
     return Decimal(value or 0).quantize(CENTS)
 
 
-def _sums() -> dict[str, Any]:
-    """Every total the figures on a date need, as aggregates over status-annotated units."""
+def _sums(industry: str | None = None) -> dict[str, Any]:
+    """Every total the figures on a date need, as aggregates over status-annotated units.
+
+    With an industry, `mine_*` totals count only units allocated to companies
+    of that industry; the base (and vacancy) stays the whole leasable space.
+    """
     area = DecimalField(max_digits=20, decimal_places=2)
+    mine = Q(covering__tenant__industry=industry) if industry else Q()
     sums: dict[str, Any] = {}
     for status in UnitStatus.values:
         where = Q(status=status)
         sums[f"n_{status}"] = Count("pk", filter=where)
         sums[f"area_{status}"] = Sum("gross_area", filter=where, output_field=area)
         sums[f"seats_{status}"] = Sum("seats", filter=where)
+        if status in ALLOCATED:
+            sums[f"mine_n_{status}"] = Count("pk", filter=where & mine)
+            sums[f"mine_area_{status}"] = Sum("gross_area", filter=where & mine, output_field=area)
+            sums[f"mine_seats_{status}"] = Sum("seats", filter=where & mine)
     sums["turnkey_vacant"] = Count("pk", filter=Q(status=UnitStatus.VACANT, turnkey=True))
-    sums["rent_let"] = Sum(_money(F("current_rent") * F("gross_area")), filter=Q(status__in=LET))
+    sums["rent_let"] = Sum(
+        _money(F("current_rent") * F("gross_area")), filter=Q(status__in=LET) & mine
+    )
     sums["rent_list"] = Sum(_money(F("list_rent") * F("gross_area")), filter=Q(status__in=BASE))
     return sums
 
@@ -127,17 +140,26 @@ def _exclusions(totals: dict[str, Any]) -> list[str]:
         UnitStatus.NOT_READY: _("Under fit-out, not let (not ready): %(n)s units, %(area)s m²"),
     }
     return [
-        label % {"n": totals[f"n_{status}"], "area": _d(totals[f"area_{status}"])}
+        label % {"n": totals[f"n_{status}"], "area": cents(totals[f"area_{status}"])}
         for status, label in labels.items()
     ]
 
 
 def occupancy_on(
-    units: QuerySet[Unit], day: dt.date, *, now: dt.datetime | None = None
+    units: QuerySet[Unit],
+    day: dt.date,
+    *,
+    now: dt.datetime | None = None,
+    industry: str | None = None,
 ) -> dict[str, Figure]:
-    """Occupancy, vacancy, exposure and turnkey readiness on a date: one query."""
-    totals = _with_rent(units, day, now or timezone.now()).aggregate(**_sums())
-    return _figures(totals, day)
+    """Occupancy, vacancy, exposure and turnkey readiness on a date: one query.
+
+    With a tenant industry, occupancy, economic occupancy and exposure count
+    only space allocated to companies of that industry, out of all the
+    leasable space: the industry's share of it.
+    """
+    totals = _with_rent(units, day, now or timezone.now()).aggregate(**_sums(industry))
+    return _figures(totals, day, industry)
 
 
 # How occupancy_by groups units: the group's name → the unit column holding its id.
@@ -153,17 +175,25 @@ def occupancy_by(
     """
     column = GROUPS[by]
     rows = _with_rent(units, day, now or timezone.now()).values(column).annotate(**_sums())
+
     return {row[column]: _figures(row, day) for row in rows}
 
 
-def _figures(t: dict[str, Any], day: dt.date) -> dict[str, Figure]:
+def _figures(t: dict[str, Any], day: dt.date, industry: str | None = None) -> dict[str, Figure]:
     excludes = [
         *_exclusions(t),
         _("Unexpired holds count as allocated; expired holds and cancellations do not"),
     ]
+    mine_excludes = excludes
+    if industry:
+        mine_excludes = [
+            *excludes,
+            _("Only space allocated to companies in %(industry)s")
+            % {"industry": Industry(industry).label},
+        ]
 
     def total(prefix: str, statuses: tuple[str, ...]) -> Decimal:
-        return sum((_d(t[f"{prefix}_{s}"]) for s in statuses), ZERO)
+        return sum((cents(t[f"{prefix}_{s}"]) for s in statuses), ZERO)
 
     def figure(name: str, num: Decimal, den: Decimal, basis: str, extra: list[str]) -> Figure:
         return Figure(name, ratio(num, den), num, den, basis, on=day, excludes=extra)
@@ -171,8 +201,9 @@ def _figures(t: dict[str, Any], day: dt.date) -> dict[str, Figure]:
     figures: dict[str, Figure] = {}
     for basis, prefix in ((BASIS_AREA, "area"), (BASIS_COUNT, "n"), (BASIS_SEATS, "seats")):
         allocated, base = total(prefix, ALLOCATED), total(prefix, BASE)
+        mine = total(f"mine_{prefix}", ALLOCATED)
         figures[f"occupancy_{basis}"] = figure(
-            f"occupancy_{basis}", allocated, base, basis, excludes
+            f"occupancy_{basis}", mine, base, basis, mine_excludes
         )
         figures[f"vacancy_{basis}"] = figure(
             f"vacancy_{basis}", base - allocated, base, basis, excludes
@@ -181,17 +212,18 @@ def _figures(t: dict[str, Any], day: dt.date) -> dict[str, Figure]:
         *_exclusions(t),
         _("Holds earn no rent: only signed leases count in contracted rent"),
         _("Contracted and list rent weighted by gross area, before rent-free months"),
+        *mine_excludes[len(excludes) :],  # the industry, if one is asked for
     ]
     figures["occupancy_economic"] = figure(
-        "occupancy_economic", _d(t["rent_let"]), _d(t["rent_list"]), BASIS_RENT, rent_excludes
+        "occupancy_economic", cents(t["rent_let"]), cents(t["rent_list"]), BASIS_RENT, rent_excludes
     )
     figures["exposure_area"] = figure(
         "exposure_area",
-        _d(t[f"area_{UnitStatus.AVAILABLE_SOON}"]),
+        cents(t[f"mine_area_{UnitStatus.AVAILABLE_SOON}"]),
         total("area", BASE),
         BASIS_AREA,
         [
-            *excludes,
+            *mine_excludes,
             _(
                 "Leases ending within %(days)s days with no renewal from their end; "
                 "share of leasable area"
@@ -278,8 +310,8 @@ def occupancy_trend(
 
     points = []
     for i, day in enumerate(days):
-        allocated_area, allocated_n = _d(let_totals[f"a{i}"]), let_totals[f"n{i}"]
-        base_area = _d(ready_totals[f"a{i}"]) + _d(let_totals[f"ua{i}"])
+        allocated_area, allocated_n = cents(let_totals[f"a{i}"]), let_totals[f"n{i}"]
+        base_area = cents(ready_totals[f"a{i}"]) + cents(let_totals[f"ua{i}"])
         base_n = ready_totals[f"n{i}"] + let_totals[f"un{i}"]
         points.append(
             TrendPoint(

@@ -1,0 +1,224 @@
+"""Figures over a period: how fast space is let and requests are filled, and what moves.
+
+Each function takes any set of units and a half-open period [start, end) and
+runs a fixed number of queries whatever the number of units, leases or
+requests. Medians are taken here from the rows the database returns (one row
+per letting or request in the period), because SQLite has no median.
+
+Leases here are signed allocations (active or ended): holds and cancellations
+are offers, not lettings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from carriers.models import Unit
+from leasing.models import Allocation, SpaceRequest
+from reports.metrics import BASIS_AREA, BASIS_COUNT, ZERO, Figure, ratio
+
+BASIS_DAYS = "days"
+SIGNED = (Allocation.State.ACTIVE, Allocation.State.ENDED)
+
+
+def _period_note(start: dt.date, end: dt.date) -> str:
+    return _("Period is half-open: from %(start)s up to, not including, %(end)s") % {
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+    }
+
+
+def _median(
+    name: str, values: list[int], start: dt.date, end: dt.date, excludes: list[str]
+) -> Figure:
+    """A median in days; numerator and denominator are the total days and the sample size."""
+    value = Decimal(str(statistics.median(values))) if values else None
+    return Figure(
+        name,
+        value,
+        Decimal(sum(values)),
+        Decimal(len(values)),
+        BASIS_DAYS,
+        period=(start, end),
+        excludes=[_period_note(start, end), *excludes],
+    )
+
+
+def _local_day(moment: dt.datetime) -> dt.date:
+    return timezone.localdate(moment)
+
+
+def time_to_fill(units: QuerySet[Unit], start: dt.date, end: dt.date) -> dict[str, Figure]:
+    """Days from a request's submission to its lease's start, and to its first offer: 2 queries.
+
+    A request counts in the period its lease starts in (time to fill) or its
+    first offer was made in (time to first offer), on a unit of `units`.
+    """
+    filled = (
+        Allocation.objects.filter(
+            unit__in=units,
+            state__in=SIGNED,
+            request__isnull=False,
+            start__gte=start,
+            start__lt=end,
+        )
+        .order_by()
+        .values_list("start", "request__submitted_at")
+    )
+    fill_days = [(begins - _local_day(submitted)).days for begins, submitted in filled]
+    offered = (
+        SpaceRequest.objects.filter(allocations__unit__in=units)
+        .annotate(first_offer=Min("allocations__created_at"))
+        .filter(first_offer__date__gte=start, first_offer__date__lt=end)
+        .order_by()
+        .values_list("first_offer", "submitted_at")
+    )
+    offer_days = [(_local_day(first) - _local_day(sub)).days for first, sub in offered]
+    return {
+        "time_to_fill_days": _median(
+            "time_to_fill_days",
+            fill_days,
+            start,
+            end,
+            [
+                _("Requests whose signed lease starts in the period; days from submission"),
+                _("Units let without a request in Zaiti are left out"),
+            ],
+        ),
+        "time_to_first_offer_days": _median(
+            "time_to_first_offer_days",
+            offer_days,
+            start,
+            end,
+            [_("Requests whose first offer was made in the period; days from submission")],
+        ),
+    }
+
+
+def vacancy_spells(units: QuerySet[Unit], start: dt.date, end: dt.date) -> dict[str, Figure]:
+    """Days a unit stood empty between two leases, for lettings starting in the period: 1 query.
+
+    A spell runs from the previous lease's end to the next lease's start. The
+    part before the unit's ready date is the days to get ready (make-ready for
+    turnkey move-in); the rest is the days to let.
+    """
+    # A correlated subquery, not a window: filters on a window query would apply
+    # the period to the rows the window sees and hide each letting's predecessor.
+    previous_end = Subquery(
+        Allocation.objects.filter(
+            unit_id=OuterRef("unit_id"), state__in=SIGNED, start__lt=OuterRef("start")
+        )
+        .order_by("-start")
+        .values("end")[:1]
+    )
+    lettings = (
+        Allocation.objects.filter(unit__in=units, state__in=SIGNED)
+        .annotate(previous_end=previous_end)
+        .filter(start__gte=start, start__lt=end, previous_end__lt=F("start"))
+        .order_by()
+        .values_list("previous_end", "start", "unit__ready_on")
+    )
+    spells, getting_ready, letting = [], [], []
+    for was_free, let_on, ready_on in lettings:
+        spell = (let_on - was_free).days
+        ready_days = 0
+        if ready_on and was_free < ready_on <= let_on:
+            ready_days = (ready_on - was_free).days
+        spells.append(spell)
+        getting_ready.append(ready_days)
+        letting.append(spell - ready_days)
+    common = [
+        _("Spells between two leases of a unit, ended by a letting in the period"),
+        _("A unit's first letting and spells still open are left out; renewals have no spell"),
+    ]
+    ready_note = _("Only a unit's latest ready date is known: earlier make-ready counts as letting")
+    return {
+        "vacancy_spell_days": _median("vacancy_spell_days", spells, start, end, common),
+        "days_to_get_ready": _median(
+            "days_to_get_ready", getting_ready, start, end, [*common, ready_note]
+        ),
+        "days_to_let": _median("days_to_let", letting, start, end, [*common, ready_note]),
+    }
+
+
+def churn_and_absorption(units: QuerySet[Unit], start: dt.date, end: dt.date) -> dict[str, Figure]:
+    """Churn = move-outs in the period ÷ leases running at its start; net absorption in m².
+
+    One query. A renewal (a lease of the same unit and tenant starting the day
+    the previous one ends) is neither a move-out nor a move-in.
+    """
+    leases = Allocation.objects.filter(state__in=SIGNED)
+    renewed = leases.filter(
+        unit_id=OuterRef("unit_id"), tenant_id=OuterRef("tenant_id"), start=OuterRef("end")
+    )
+    renewing = leases.filter(
+        unit_id=OuterRef("unit_id"), tenant_id=OuterRef("tenant_id"), end=OuterRef("start")
+    )
+    area = DecimalField(max_digits=20, decimal_places=2)
+    moved_in = Q(start__gte=start, start__lt=end, renewing=False)
+    moved_out = Q(end__gte=start, end__lt=end, renewed=False)
+    running = Q(start__lte=start) & (Q(end__isnull=True) | Q(end__gt=start))
+    t: dict[str, Any] = (
+        leases.filter(unit__in=units)
+        .annotate(renewed=Exists(renewed), renewing=Exists(renewing))
+        .order_by()
+        .aggregate(
+            running=Count("pk", filter=running),
+            out_n=Count("pk", filter=moved_out),
+            in_area=Sum("unit__gross_area", filter=moved_in, output_field=area),
+            out_area=Sum("unit__gross_area", filter=moved_out, output_field=area),
+        )
+    )
+    in_area, out_area = t["in_area"] or ZERO, t["out_area"] or ZERO
+    note = _("Renewals by the same tenant are neither move-ins nor move-outs")
+    period = (start, end)
+
+    def area_figure(name: str, value: Decimal, extra: list[str]) -> Figure:
+        return Figure(
+            name, value, value, Decimal(1), BASIS_AREA, period=period, excludes=[*extra, note]
+        )
+
+    return {
+        "churn": Figure(
+            "churn",
+            ratio(Decimal(t["out_n"]), Decimal(t["running"])),
+            Decimal(t["out_n"]),
+            Decimal(t["running"]),
+            BASIS_COUNT,
+            period=period,
+            excludes=[
+                _period_note(start, end),
+                _("Leases ending in the period ÷ leases running on its first day"),
+                note,
+            ],
+        ),
+        "moved_in_area": area_figure(
+            "moved_in_area", in_area, [_("Gross area of leases starting in the period")]
+        ),
+        "moved_out_area": area_figure(
+            "moved_out_area", out_area, [_("Gross area of leases ending in the period")]
+        ),
+        "net_absorption_area": area_figure(
+            "net_absorption_area",
+            in_area - out_area,
+            [_("Area moved in minus area moved out, in m²")],
+        ),
+    }
