@@ -231,7 +231,33 @@ def test_it_prints_figures_as_json_and_as_a_table() -> None:
     out = StringIO()
     call_command("occupancy", "--from", "2025-06-02", "--to", "2025-06-12", stdout=out)
     assert "time_weighted_occupancy_area" in out.getvalue()
-    assert "50.00%" in out.getvalue()
+    assert "50.0%" in out.getvalue()
+    assert "[2025-06-02, 2025-06-12)" in out.getvalue()
+    for name in ("churn", "vacancy_spell_days", "time_to_fill_days", "graduates"):
+        assert name in out.getvalue()
+
+
+def test_it_prints_every_figure_with_changes_for_a_building_floor_and_kind() -> None:
+    carrier = make_carrier(code="ycl")
+    ground, upper = make_floor(carrier), make_floor(carrier, level=2)
+    lease(space(floor=ground), D - days(20), None)
+    space(floor=upper)
+    space(floor=upper, kind=Unit.Kind.LAB)
+    out = StringIO()
+    call_command(
+        "occupancy", "--date", D.isoformat(), "--carrier", "ycl", "--building", "A",
+        "--floor", "1", "--format", "json", stdout=out,
+    )  # fmt: skip
+    by_name = {f["name"]: f for f in json.loads(out.getvalue())}
+    assert by_name["occupancy_area"]["value"] == "1.0000"
+    assert by_name["occupancy_area"]["month_on_month"] == "1.0000"
+    assert by_name["occupancy_area"]["display"] == "100.0%"
+    assert "incubatee_area_share" in by_name and "churn" in by_name
+    out = StringIO()
+    call_command("occupancy", "--date", D.isoformat(), "--kind", "lab", "--format", "json",
+                 stdout=out)  # fmt: skip
+    by_name = {f["name"]: f for f in json.loads(out.getvalue())}
+    assert by_name["occupancy_count"]["denominator"] == "1.00"
 
 
 @pytest.mark.parametrize(
@@ -242,9 +268,14 @@ def test_it_prints_figures_as_json_and_as_a_table() -> None:
         ["--from", "2025-06-02", "--to", "2025-06-02"],
         ["--carrier", "nowhere"],
         ["--date", "2025-02-30"],
+        ["--building", "A"],
+        ["--carrier", "ycl", "--floor", "1"],
+        ["--carrier", "ycl", "--building", "Z"],
+        ["--industry", "astrology"],
     ],
 )
 def test_it_refuses_unclear_command_arguments(args: list[str]) -> None:
+    space(make_carrier(code="ycl"))
     with pytest.raises(CommandError):
         call_command("occupancy", *args, stdout=StringIO())
 

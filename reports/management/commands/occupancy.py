@@ -1,4 +1,9 @@
-"""Print occupancy figures for scripts: on a date, or time-weighted over a period."""
+"""Print every figure of DESIGN.md §5 for scripts: on a date, or over a period.
+
+On a date (default today): the figures on the day, the period figures of the
+twelve months up to it, and month-on-month / year-on-year changes (JSON).
+Over a period (--from, --to; end exclusive): the period figures.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,13 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from carriers.choices import Industry
 from carriers.models import Carrier, Unit
+from reports.flows import churn_and_absorption, time_to_fill, vacancy_spells
+from reports.incubation import incubation_period
+from reports.labels import format_value
 from reports.metrics import Figure, occupancy_on, time_weighted_occupancy
+from reports.summary import summary
 
 
 def _date(value: str) -> dt.date:
@@ -28,17 +38,30 @@ class Command(BaseCommand):
         parser.add_argument("--from", dest="start", type=_date, help="First day of the period.")
         parser.add_argument("--to", dest="end", type=_date, help="Day after the period's end.")
         parser.add_argument("--carrier", help="Carrier code; all carriers if left out.")
+        parser.add_argument("--building", help="Building code within --carrier.")
+        parser.add_argument("--floor", type=int, help="Floor level within --building.")
+        parser.add_argument("--kind", choices=Unit.Kind.values, help="Only units of this kind.")
+        parser.add_argument(
+            "--industry",
+            choices=Industry.values,
+            help="Occupancy of space allocated to companies of this industry.",
+        )
         parser.add_argument("--format", choices=["table", "json"], default="table")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        figures = self._figures(options)
+        figures, changes = self._figures(options)
         if options["format"] == "json":
-            payload = [f.as_json() for f in figures]
+            payload = [
+                {**f.as_json(), **changes.get(f.name, {}), "display": format_value(f.name, f.value)}
+                for f in figures
+            ]
             self.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2))
         else:
             self.stdout.write(self._table(figures))
 
-    def _figures(self, options: dict[str, Any]) -> list[Figure]:
+    def _figures(
+        self, options: dict[str, Any]
+    ) -> tuple[list[Figure], dict[str, dict[str, str | None]]]:
         start, end, day = options["start"], options["end"], options["date"]
         if day and (start or end):
             raise CommandError("Give either --date or --from and --to, not both.")
@@ -46,26 +69,70 @@ class Command(BaseCommand):
             raise CommandError("A period needs both --from and --to.")
         if start and end <= start:
             raise CommandError("--to must be after --from (the period is [from, to)).")
+        units = self._units(options)
+        if start:
+            period = {
+                "time_weighted_occupancy_area": time_weighted_occupancy(units, start, end),
+                **time_to_fill(units, start, end),
+                **vacancy_spells(units, start, end),
+                **churn_and_absorption(units, start, end),
+                **incubation_period(units, start, end),
+            }
+            return list(period.values()), {}
+        day = day or timezone.localdate()
+        if industry := options["industry"]:
+            return list(occupancy_on(units, day, industry=industry).values()), {}
+        result = summary(units, day)
+
+        def text(value: Any) -> str | None:
+            return None if value is None else str(value)
+
+        changes = {
+            name: {"month_on_month": text(result.mom[name]), "year_on_year": text(result.yoy[name])}
+            for name in result.figures
+        }
+        return list(result.figures.values()), changes
+
+    @staticmethod
+    def _units(options: dict[str, Any]) -> Any:
         units = Unit.objects.all()
-        if code := options["carrier"]:
+        code, building, level = options["carrier"], options["building"], options["floor"]
+        if building and not code:
+            raise CommandError("--building needs --carrier.")
+        if level is not None and not building:
+            raise CommandError("--floor needs --building.")
+        if code:
             if not Carrier.objects.filter(code=code).exists():
                 raise CommandError(f"No carrier with code {code!r}.")
             units = units.filter(carrier__code=code)
-        if start:
-            return [time_weighted_occupancy(units, start, end)]
-        return list(occupancy_on(units, day or timezone.localdate()).values())
+        if building:
+            units = units.filter(floor__building__code=building)
+            if not units.exists():
+                raise CommandError(f"No units in building {building!r} of {code!r}.")
+        if level is not None:
+            units = units.filter(floor__level=level)
+            if not units.exists():
+                raise CommandError(f"No units on floor {level} of building {building!r}.")
+        if options["kind"]:
+            units = units.filter(kind=options["kind"])
+        return units
 
     @staticmethod
     def _table(figures: list[Figure]) -> str:
-        lines = [f"{'figure':<30} {'value':>8}  {'numerator':>14} / {'denominator':<14} basis"]
+        def when(f: Figure) -> str:
+            if f.on:
+                return f.on.isoformat()
+            return "[" + ", ".join(d.isoformat() for d in f.period or ()) + ")"
+
+        head = f"{'figure':<30} {'value':>12}  {'numerator':>16} / {'denominator':<16}"
+        lines = [f"{head} {'basis':<7} on / period"]
         for f in figures:
-            value = "—" if f.value is None else f"{f.value * 100:.2f}%"
+            value = format_value(f.name, f.value)
             lines.append(
-                f"{f.name:<30} {value:>8}  {f.numerator!s:>14} / {f.denominator!s:<14} {f.basis}"
+                f"{f.name:<30} {value:>12}  {f.numerator!s:>16} / {f.denominator!s:<16} "
+                f"{f.basis:<7} {when(f)}"
             )
-        first = figures[0]
-        when = first.on.isoformat() if first.on else " – ".join(d.isoformat() for d in first.period)
         lines.append("")
-        lines.append(f"on / period: {when}")
-        lines.extend(f"excludes: {text}" for f in figures[:1] for text in f.excludes)
+        notes = list(dict.fromkeys(text for f in figures for text in f.excludes))
+        lines.extend(f"note: {text}" for text in notes)
         return "\n".join(lines)
