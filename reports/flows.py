@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 
 from carriers.models import Unit
 from leasing.models import Allocation, SpaceRequest
-from reports.metrics import BASIS_AREA, BASIS_COUNT, ZERO, Figure, ratio
+from reports.metrics import BASIS_AREA, BASIS_COUNT, Figure, cents, ratio
 
 BASIS_DAYS = "days"
 SIGNED = (Allocation.State.ACTIVE, Allocation.State.ENDED)
@@ -187,7 +187,7 @@ def churn_and_absorption(units: QuerySet[Unit], start: dt.date, end: dt.date) ->
             out_area=Sum("unit__gross_area", filter=moved_out, output_field=area),
         )
     )
-    in_area, out_area = t["in_area"] or ZERO, t["out_area"] or ZERO
+    in_area, out_area = cents(t["in_area"]), cents(t["out_area"])
     note = _("Renewals by the same tenant are neither move-ins nor move-outs")
     period = (start, end)
 

@@ -239,6 +239,14 @@ def test_it_tells_the_zone_story() -> None:
     requests = SpaceRequest.objects.filter(status=SpaceRequest.Status.SUBMITTED)
     assert set(requests.values_list("fit_out", flat=True)) == set(SpaceRequest.FitOut.values)
     assert not requests.filter(preferred_carriers__isnull=True).exists()
+    # Past lettings answer requests, so time to fill has a history to measure.
+    filled = Allocation.objects.filter(request__isnull=False).select_related("request")
+    assert filled.count() > 50
+    for lease in filled:
+        assert lease.request.status == SpaceRequest.Status.ACCEPTED
+        assert lease.request.tenant_id == lease.tenant_id
+        assert lease.request.submitted_at < lease.created_at
+        assert timezone.localdate(lease.created_at) < lease.start
     kinds = set(Qualification.objects.values_list("kind", flat=True))
     assert {Qualification.Kind.TECH_SME, Qualification.Kind.HIGH_TECH} <= kinds
     assert Tenant.objects.filter(graduated_on__isnull=False).exists()

@@ -128,6 +128,7 @@ def write_plan(plan: CarrierPlan, carrier_ids: dict[str, int], batch_size: int) 
     # Qualifications of a company already on file are left as they are.
     quals = [q for q in plan.qualifications if id(q.tenant) in new_ids]
     Qualification.objects.bulk_create(quals, batch_size=batch_size)
+    SpaceRequest.objects.bulk_create(plan.filled_requests, batch_size=batch_size)
     Allocation.objects.bulk_create(plan.allocations, batch_size=batch_size)
     requests = [p.request for p in plan.requests]
     SpaceRequest.objects.bulk_create(requests, batch_size=batch_size)
@@ -149,7 +150,7 @@ def write_plan(plan: CarrierPlan, carrier_ids: dict[str, int], batch_size: int) 
         tenants=len(new_tenants),
         qualifications=len(quals),
         allocations=len(plan.allocations),
-        requests=len(requests),
+        requests=len(requests) + len(plan.filled_requests),
     )
 
 

@@ -18,9 +18,9 @@ from carriers.demo.inventory import Inventory, InventoryBuilder
 from carriers.demo.ledger import Lease, LedgerBuilder
 from carriers.demo.qualifications import QualificationMaker, draw_tier
 from carriers.demo.roster import CarrierSpec
-from carriers.demo.space_requests import PlannedRequest, RequestMaker
+from carriers.demo.space_requests import PlannedRequest, RequestMaker, filled_request
 from carriers.models import Carrier
-from leasing.models import Allocation, Qualification, Tenant
+from leasing.models import Allocation, Qualification, SpaceRequest, Tenant
 
 CENT = Decimal("0.01")
 UNITS_PER_REQUEST = 40  # open requests in the queue, per unit of the carrier
@@ -35,6 +35,8 @@ class CarrierPlan:
     qualifications: list[Qualification]
     allocations: list[Allocation]
     requests: list[PlannedRequest]
+    # Requests already answered by a letting in `allocations` (written before them).
+    filled_requests: list[SpaceRequest]
 
 
 class ZonePlanner:
@@ -71,7 +73,31 @@ class ZonePlanner:
         everyone = [*tenants.values(), *prospects]
         quals = QualificationMaker(rng, self.today)
         qualifications = [q for t in everyone for q in quals.records(t, draw_tier(rng, spec.kind))]
-        return CarrierPlan(carrier, inventory, everyone, qualifications, allocations, requests)
+        # Its own rng, so the history adds requests without changing any other draw.
+        history = random.Random(f"zaiti-demo/{self.seed}/{spec.code}/filled")
+        filled = self._filled(history, leases, allocations)
+        return CarrierPlan(
+            carrier, inventory, everyone, qualifications, allocations, requests, filled
+        )
+
+    def _filled(
+        self, rng: random.Random, leases: list[Lease], allocations: list[Allocation]
+    ) -> list[SpaceRequest]:
+        """Link most new lettings of the last two years to the request they answered."""
+        ends = {(x.unit.code, x.slot, x.end) for x in leases}
+        since = self.today - days(730)
+        filled = []
+        for lease, allocation in zip(leases, allocations, strict=True):
+            signed = lease.state in (Allocation.State.ACTIVE, Allocation.State.ENDED)
+            renewal = (lease.unit.code, lease.slot, lease.start) in ends
+            if not signed or renewal or not since <= lease.start <= self.today:
+                continue
+            if rng.random() < 0.7:
+                request, offered = filled_request(rng, lease, allocation.tenant)
+                allocation.request = request
+                allocation.created_at = office_hours(rng, offered)
+                filled.append(request)
+        return filled
 
     def _housed(self, companies: CompanyMaker, leases: list[Lease]) -> dict[int, Tenant]:
         by_slot: dict[int, list[Lease]] = {}

@@ -10,6 +10,7 @@ from decimal import Decimal
 from carriers.demo.companies import CompanyMaker
 from carriers.demo.dates import days, office_hours
 from carriers.demo.inventory import RENTS, SIZES, TURNKEY_KINDS
+from carriers.demo.ledger import Lease
 from carriers.demo.roster import CarrierSpec
 from carriers.demo.vocab import CLEANROOM_CLASSES, NETWORKS, TAILORED_NOTES, TURNKEY_NOTES
 from carriers.models import Unit
@@ -97,3 +98,32 @@ class RequestMaker:
             if rng.random() < 0.8
             else None,
         )
+
+
+def filled_request(
+    rng: random.Random, lease: Lease, tenant: Tenant
+) -> tuple[SpaceRequest, dt.date]:
+    """The request a past letting answered, and the day its offer was made.
+
+    Gives the demo's time-to-fill figures a history: submitted 10–120 days
+    before the lease starts, offered 1–14 days after submission.
+    """
+    lead = rng.randint(10, 120)
+    submitted = lease.start - days(lead)
+    offered = submitted + days(rng.randint(1, min(14, lead - 1)))
+    unit = lease.unit
+    area = unit.gross_area
+    months = 12 if lease.end is None else max(1, round((lease.end - lease.start).days / 30.4))
+    request = SpaceRequest(
+        tenant=tenant,
+        submitted_at=office_hours(rng, submitted),
+        status=SpaceRequest.Status.ACCEPTED,
+        area_min=max(Decimal(1), (area * Decimal("0.8")).quantize(Decimal(1))),
+        area_max=(area * Decimal("1.2")).quantize(Decimal(1)) + 1,
+        unit_kind=unit.kind,
+        move_in_on=lease.start,
+        term_months=min(months, 120),
+        fit_out=F.TURNKEY if unit.turnkey else F.TAILORED,
+        network=rng.choice(NETWORKS),
+    )
+    return request, offered
