@@ -95,8 +95,14 @@ def _months_between(start: dt.date, day: dt.date) -> Decimal:
     return (Decimal((day - start).days) / Decimal("30.4375")).quantize(Decimal("0.1"))
 
 
-def incubation_on(units: QuerySet[Unit], day: dt.date) -> dict[str, Figure]:
-    """Incubatee share and density, area per incubatee, months in incubation: 4 queries."""
+def incubation_on(
+    units: QuerySet[Unit], day: dt.date, *, base: Decimal | None = None
+) -> dict[str, Figure]:
+    """Incubatee share and density, area per incubatee, months in incubation: 3–4 queries.
+
+    `base` is the leasable area on the day, if the caller has it already
+    (occupancy_on's denominator by area); otherwise it is asked for.
+    """
     area = DecimalField(max_digits=20, decimal_places=2)
     incubating = Q(status__in=LET) & _in_incubation("covering__tenant__", day)
     let = (
@@ -107,7 +113,8 @@ def incubation_on(units: QuerySet[Unit], day: dt.date) -> dict[str, Figure]:
             let_area=Sum("gross_area", filter=Q(status__in=LET), output_field=area),
         )
     )
-    base = occupancy_on(units, day)["occupancy_area"].denominator
+    if base is None:
+        base = occupancy_on(units, day)["occupancy_area"].denominator
     incubatee_area, let_area = cents(let["incubatee_area"]), cents(let["let_area"])
     housed = housed_on(units, day)
     people = housed.aggregate(employees=Sum("employees"), rd=Sum("rd_staff"), n=Count("pk"))

@@ -56,9 +56,11 @@ class Summary:
 def _compared(units: QuerySet[Unit], day: dt.date, now: dt.datetime) -> dict[str, Figure]:
     """The figures that carry month-on-month and year-on-year changes."""
     start, end = trailing_year(day)
+    occupancy = occupancy_on(units, day, now=now)
+    base = occupancy["occupancy_area"].denominator
     return {
-        **occupancy_on(units, day, now=now),
-        **incubation_on(units, day),
+        **occupancy,
+        **incubation_on(units, day, base=base),
         **time_to_fill(units, start, end),
     }
 
