@@ -51,7 +51,8 @@ SELECT
   sum(seats) FILTER (WHERE status IN ('held', 'occupied', 'available_soon')),
   sum(seats) FILTER (WHERE status IN ('vacant', 'held', 'occupied', 'available_soon')),
   sum(contracted_rent * gross_area) FILTER (WHERE status IN ('occupied', 'available_soon')),
-  sum(list_rent * gross_area) FILTER (WHERE status IN ('vacant', 'held', 'occupied', 'available_soon')),
+  sum(list_rent * gross_area)
+    FILTER (WHERE status IN ('vacant', 'held', 'occupied', 'available_soon')),
   sum(gross_area) FILTER (WHERE status = 'available_soon'),
   count(*) FILTER (WHERE status = 'vacant' AND turnkey)
 FROM s
