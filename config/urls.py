@@ -15,6 +15,7 @@ admin.site.has_permission = lambda request: bool(
 urlpatterns = [
     path("", report_views.overview, name="overview"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("reports/", include("reports.report_urls")),
     path("portal/", include("leasing.portal.urls")),
     path("work/", include("leasing.workspace.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
