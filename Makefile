@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test format serve migrate demo bench messages clean
+.PHONY: run test format serve worker migrate demo bench messages clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Zaiti needs Python 3.11 or newer on PATH." >&2; exit 1; }
@@ -50,6 +50,10 @@ serve: $(VENV)/.installed
 	$(BIN)/python manage.py collectstatic --noinput
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-3} --access-logfile -
+
+## make worker: build queued reports (district PDF, large exports) from Redis (set REDIS_URL; without it reports build inline)
+worker: $(VENV)/.installed
+	$(BIN)/python manage.py report_worker
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
