@@ -67,6 +67,8 @@ bench: $(VENV)/.installed-dev
 	$(BENCH_ENV) $(BIN)/python manage.py migrate --noinput -v0
 	$(BENCH_ENV) $(BIN)/python bench/status_counts.py --scale 10
 	$(BENCH_ENV) $(BIN)/python bench/rank_candidates.py --scale 10
+	$(BENCH_ENV) $(BIN)/python bench/occupancy.py --scale 10
+	$(BENCH_ENV) $(BIN)/python bench/reports.py
 	$(BENCH_ENV) $(BIN)/python bench/allocate_throughput.py 2>/dev/null
 
 ## make messages: refresh and compile the Chinese translations (needs GNU gettext)
