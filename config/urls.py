@@ -14,6 +14,7 @@ admin.site.has_permission = lambda request: bool(
 
 urlpatterns = [
     path("", report_views.overview, name="overview"),
+    path("", include("reports.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("reports/", include("reports.report_urls")),
     path("portal/", include("leasing.portal.urls")),

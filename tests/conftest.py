@@ -32,3 +32,12 @@ def _service_markers(request: pytest.FixtureRequest) -> None:
         _missing("needs PostgreSQL: run with DATABASE_URL=postgres://... (the CI pass does)")
     if request.node.get_closest_marker("redis") and not settings.REDIS_URL:
         _missing("needs Redis: run with REDIS_URL=redis://... (the CI pass does)")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Each test starts with an empty cache: it outlives the database that each
+    test rolls back, so figures cached by one test could otherwise meet the next."""
+    from django.core.cache import cache
+
+    cache.clear()

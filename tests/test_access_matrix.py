@@ -82,6 +82,8 @@ JOIN = Expect(302, "portal:company_register")  # signed up: register a company f
 HIDE = Expect(404)  # out of scope: exactly as if it did not exist
 DENY = Expect(403)  # leadership: may see it, may not change it
 NOGET = Expect(405)  # POST only, answered before any lookup: says nothing of the object
+UNAUTH = Expect(401)  # the JSON API, not signed in (JSON, no redirect to a login page)
+NOTSTAFF = Expect(403)  # the JSON API, a company's user: refused before any lookup
 WRITE = Expect(302, writes=True)  # let through: changes the database, then AFTER_WRITE
 
 # Columns in this order (abbreviated in the tables' headers).
@@ -122,6 +124,12 @@ GET: dict[str, tuple[Expect, ...]] = {
     "workspace:unit":               (LOGIN, HIDE,  HIDE,  HIDE,  OK,    HIDE,  OK,    OK),
     "workspace:tenant":             (LOGIN, HIDE,  HIDE,  HIDE,  OK,    HIDE,  OK,    OK),
     "workspace:vacancy":            (LOGIN, HIDE,  HIDE,  HIDE,  OK,    HIDE,  OK,    OK),
+    "dashboard:carrier":            (LOGIN, HIDE,  HIDE,  HIDE,  OK,    HIDE,  OK,    OK),
+    "dashboard:building":           (LOGIN, HIDE,  HIDE,  HIDE,  OK,    HIDE,  OK,    OK),
+    "dashboard:floor":              (LOGIN, HIDE,  HIDE,  HIDE,  OK,    HIDE,  OK,    OK),
+    "dashboard:grid":               (LOGIN, HIDE,  HIDE,  HIDE,  OK,    HIDE,  OK,    OK),
+    "dashboard:grid_building":      (LOGIN, HIDE,  HIDE,  HIDE,  OK,    HIDE,  OK,    OK),
+    "dashboard:api_occupancy":      (UNAUTH, NOTSTAFF, NOTSTAFF, NOTSTAFF, OK, HIDE, OK,   OK),
 }
 
 # The endpoints that change something, each POSTed with valid data (post_data):
@@ -176,7 +184,7 @@ OUTSIDERS = ("anonymous", "newcomer", "tenant_b", "manager_y")
 # Left to Django and its own tests: the admin site, login/logout/password
 # views, and the language switch.
 SKIPPED_PREFIXES = ("admin/", "accounts/", "i18n/")
-APP_NAMESPACES = {"portal", "workspace"}
+APP_NAMESPACES = {"portal", "workspace", "dashboard"}
 
 
 # --- the world --------------------------------------------------------------------------
@@ -295,11 +303,21 @@ TARGETS: dict[str, Callable[[Any], dict[str, Any]]] = {
     "workspace:unit": lambda w: {"unit_id": w.unit_a.pk},
     "workspace:tenant": lambda w: {"tenant_id": w.a.pk},
     "workspace:vacancy": lambda w: {"code": w.x.code},
+    "dashboard:carrier": lambda w: {"code": w.x.code},
+    "dashboard:building": lambda w: {"code": w.x.code, "building_id": w.unit_a.floor.building.pk},
+    "dashboard:floor": lambda w: {"code": w.x.code, "floor_id": w.unit_a.floor.pk},
+    "dashboard:grid": lambda w: {"code": w.x.code},
+    "dashboard:grid_building": lambda w: {
+        "code": w.x.code,
+        "building_id": w.unit_a.floor.building.pk,
+    },
 }
 QUERIES: dict[str, Callable[[Any], dict[str, Any]]] = {
     # The portal's pages for a company are chosen by ?company=<id>.
     "portal:home": lambda w: {"company": w.a.pk},
     "portal:request_new": lambda w: {"company": w.a.pk},
+    # The occupancy API names its scope in the query string.
+    "dashboard:api_occupancy": lambda w: {"scope": f"carrier:{w.x.code}"},
 }
 
 
