@@ -403,8 +403,15 @@ class LeagueRow:
             figure = self.figures.get(name)
             out.append((name, labels.display(figure) if figure else "—"))
         area, units = self.value("leasable_area"), self.value("leasable_units")
-        out.append(("leasable_area", "—" if area is None else number_format(area, 0, True)))
-        out.append(("leasable_units", "—" if units is None else number_format(units, 0, True)))
+        out.append(
+            ("leasable_area", "—" if area is None else number_format(area, 0, force_grouping=True))
+        )
+        out.append(
+            (
+                "leasable_units",
+                "—" if units is None else number_format(units, 0, force_grouping=True),
+            )
+        )
         return out
 
 
