@@ -24,6 +24,7 @@ from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.charts.legends import LineLegend
 from reportlab.graphics.charts.linecharts import HorizontalLineChart
 from reportlab.graphics.shapes import Drawing, Line, String
+from reportlab.graphics.widgets.markers import makeMarker
 from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
@@ -103,11 +104,17 @@ def trend_chart(points: Sequence[TrendPointLike], *, width: float, height: float
         [_percent(p.occupancy_area) for p in points],
         [_percent(p.occupancy_count) for p in points],
     ]
-    chart.joinedLines = 1
+    # A line needs two points: with fewer (a carrier new this month, or no
+    # leasable space at all) show the points as dots instead.
+    sparse = any(sum(v is not None for v in series) < 2 for series in chart.data)
+    chart.joinedLines = 0 if sparse else 1
     for i, colour in enumerate((BRAND, SECOND)):
         chart.lines[i].strokeColor = colour
         chart.lines[i].strokeWidth = 1.6
     chart.lines[1].strokeDashArray = (4, 2)
+    if sparse:
+        for i in (0, 1):
+            chart.lines[i].symbol = makeMarker("FilledCircle", size=3)
     chart.valueAxis.valueMin = 0
     chart.valueAxis.valueMax = 100
     chart.valueAxis.valueStep = 20

@@ -35,6 +35,7 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 from django.contrib.auth.models import AnonymousUser, Group, User
+from django.core.files.base import ContentFile
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
@@ -47,6 +48,7 @@ from leasing.models import Allocation, Event, Handover, SpaceRequest, Tenant
 from leasing.offers import offer_make
 from leasing.terms import add_months
 from leasing.uscc import make_uscc
+from reports.models import ReportJob
 from tests.factories import make_carrier, make_tenant, make_unit
 from tests.leasing.workflow import (
     days,
@@ -130,6 +132,14 @@ GET: dict[str, tuple[Expect, ...]] = {
     "dashboard:grid":               (LOGIN, HIDE,  HIDE,  HIDE,  OK,    HIDE,  OK,    OK),
     "dashboard:grid_building":      (LOGIN, HIDE,  HIDE,  HIDE,  OK,    HIDE,  OK,    OK),
     "dashboard:api_occupancy":      (UNAUTH, NOTSTAFF, NOTSTAFF, NOTSTAFF, OK, HIDE, OK,   OK),
+    "reports:district":             (LOGIN, HIDE,  HIDE,  HIDE,  OK,    OK,    OK,    OK),
+    "reports:build":                (LOGIN, NOGET, NOGET, NOGET, NOGET, NOGET, NOGET, NOGET),
+    "reports:job":                  (LOGIN, HIDE,  HIDE,  HIDE,  OK,    HIDE,  OK,    OK),
+    "reports:job_status":           (LOGIN, HIDE,  HIDE,  HIDE,  OK,    HIDE,  OK,    OK),
+    "reports:job_download":         (LOGIN, HIDE,  HIDE,  HIDE,  OK,    HIDE,  OK,    OK),
+    "reports:carrier_pdf":          (LOGIN, HIDE,  HIDE,  HIDE,  OK,    HIDE,  OK,    OK),
+    "reports:carrier_xlsx":         (LOGIN, HIDE,  HIDE,  HIDE,  OK,    HIDE,  OK,    OK),
+    "reports:carrier_csv":          (LOGIN, HIDE,  HIDE,  HIDE,  OK,    HIDE,  OK,    OK),
 }
 
 # The endpoints that change something, each POSTed with valid data (post_data):
@@ -148,6 +158,8 @@ POST: dict[str, tuple[Expect, ...]] = {
     "workspace:handover":           (LOGIN, HIDE,  HIDE,  HIDE,  WRITE, HIDE,  DENY,  WRITE),
     "workspace:lease_renew":        (LOGIN, HIDE,  HIDE,  HIDE,  WRITE, HIDE,  DENY,  WRITE),
     "workspace:lease_terminate":    (LOGIN, HIDE,  HIDE,  HIDE,  WRITE, HIDE,  DENY,  WRITE),
+    # Reading is leadership's job: they may ask for a report (of their scope).
+    "reports:build":                (LOGIN, HIDE,  HIDE,  HIDE,  WRITE, WRITE, WRITE, WRITE),
 }
 # fmt: on
 
@@ -165,6 +177,7 @@ AFTER_WRITE = {
     "workspace:handover": "workspace:lease",
     "workspace:lease_renew": "workspace:lease",
     "workspace:lease_terminate": "workspace:lease",
+    "reports:build": "reports:job",
 }
 
 # Company names a role must never read, on any page or answer of the matrix.
@@ -184,7 +197,7 @@ OUTSIDERS = ("anonymous", "newcomer", "tenant_b", "manager_y")
 # Left to Django and its own tests: the admin site, login/logout/password
 # views, and the language switch.
 SKIPPED_PREFIXES = ("admin/", "accounts/", "i18n/")
-APP_NAMESPACES = {"portal", "workspace", "dashboard"}
+APP_NAMESPACES = {"portal", "workspace", "dashboard", "reports"}
 
 
 # --- the world --------------------------------------------------------------------------
@@ -210,6 +223,7 @@ class World:
     req_c: SpaceRequest  # offered a unit of Y
     offer_c: Allocation
     users: dict[str, User | AnonymousUser]
+    job_x: ReportJob | None = None  # a finished report on X, asked for by X's manager
 
 
 def _company_side(carrier: Carrier, tenant: Tenant, manager: User, prefix: str) -> dict[str, Any]:
@@ -226,6 +240,25 @@ def _company_side(carrier: Carrier, tenant: Tenant, manager: User, prefix: str) 
         "offer": offer,
         "queued": make_request(tenant, preferred_carriers=[carrier], move_in_on=today() + days(40)),
     }
+
+
+@pytest.fixture(autouse=True)
+def _media(settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"  # report files
+
+
+def _report_on(carrier: Carrier, by: User) -> ReportJob:
+    job = ReportJob.objects.create(
+        kind=ReportJob.Kind.CARRIER_PDF,
+        params={"on": today().isoformat(), "lang": "zh-hans", "carrier": carrier.pk},
+        dedupe_key=f"matrix-{carrier.pk}",
+        status=ReportJob.Status.DONE,
+        carrier_ids=[carrier.pk],
+        requested_by=by,
+        filename=f"{carrier.code}.pdf",
+    )
+    job.file.save(f"{uuid.uuid4().hex}/{carrier.code}.pdf", ContentFile(b"%PDF-1.4 matrix"))
+    return job
 
 
 @pytest.fixture
@@ -279,6 +312,7 @@ def world() -> World:
         req_c=req_c,
         offer_c=offer_c,
         users=users,
+        job_x=_report_on(x, manager_x),
     )
 
 
@@ -304,6 +338,12 @@ TARGETS: dict[str, Callable[[Any], dict[str, Any]]] = {
     "workspace:tenant": lambda w: {"tenant_id": w.a.pk},
     "workspace:vacancy": lambda w: {"code": w.x.code},
     "dashboard:carrier": lambda w: {"code": w.x.code},
+    "reports:job": lambda w: {"job_id": _job_id(w)},
+    "reports:job_status": lambda w: {"job_id": _job_id(w)},
+    "reports:job_download": lambda w: {"job_id": _job_id(w)},
+    "reports:carrier_pdf": lambda w: {"code": w.x.code},
+    "reports:carrier_xlsx": lambda w: {"code": w.x.code},
+    "reports:carrier_csv": lambda w: {"code": w.x.code},
     "dashboard:building": lambda w: {"code": w.x.code, "building_id": w.unit_a.floor.building.pk},
     "dashboard:floor": lambda w: {"code": w.x.code, "floor_id": w.unit_a.floor.pk},
     "dashboard:grid": lambda w: {"code": w.x.code},
@@ -319,6 +359,11 @@ QUERIES: dict[str, Callable[[Any], dict[str, Any]]] = {
     # The occupancy API names its scope in the query string.
     "dashboard:api_occupancy": lambda w: {"scope": f"carrier:{w.x.code}"},
 }
+
+
+def _job_id(w: Any) -> uuid.UUID:
+    # Job ids are UUIDs: Nothing's number as one, for a job that exists nowhere.
+    return w.job_x.pk if isinstance(w, World) else uuid.UUID(int=Nothing.pk)
 
 
 class Nothing:
@@ -396,6 +441,8 @@ def post_data(name: str, w: World) -> dict[str, str]:
         return {"renew-new_end": add_months(w.lease_a.end, 12).isoformat()}
     if name == "workspace:lease_terminate":
         return {"terminate-on": (today() + days(30)).isoformat(), "terminate-note": "企业迁出"}
+    if name == "reports:build":
+        return {"kind": "district_pdf", "on": today().isoformat()}
     return {}  # request_withdraw, offer_accept: the button is the whole form
 
 
@@ -435,6 +482,7 @@ def db_state() -> dict[str, list[Any]]:
         ),
         "handovers": sorted(Handover.objects.values_list("pk", "allocation_id", "kind")),
         "events": sorted(Event.objects.values_list("pk", flat=True)),
+        "report_jobs": sorted(ReportJob.objects.values_list("pk", "status")),
     }
 
 
@@ -451,6 +499,10 @@ def assert_answer(response: HttpResponse, expected: Expect, name: str, context: 
 
 
 def assert_no_foreign_names(response: HttpResponse, world: World, role: str, context: str) -> None:
+    if response.streaming or response["Content-Type"].startswith(
+        ("application/pdf", "application/vnd.openxmlformats")
+    ):
+        return  # a file download: its scope is the URL's, checked by the status above
     body = response.content.decode()
     for key in FOREIGN[role]:
         company = getattr(world, key)

@@ -74,16 +74,34 @@ class Styles:
         self.body = ParagraphStyle("body", fontSize=8.5, leading=12, **base)
         self.note = ParagraphStyle("note", fontSize=7, leading=9.5, **{**base, "textColor": MUTED})
         # A note that introduces what follows stays on its page.
-        self.lead = ParagraphStyle("lead", parent=self.note, keepWithNext=1)
+        self.lead = ParagraphStyle("lead", parent=self.note, keepWithNext=1, spaceAfter=3)
         self.cell = ParagraphStyle("cell", fontSize=7.5, leading=9.5, **base)
         self.cell_right = ParagraphStyle("cell_right", parent=self.cell, alignment=TA_RIGHT)
         self.head = ParagraphStyle("head", fontSize=7.5, leading=9.5, **base)
         self.head_right = ParagraphStyle("head_right", parent=self.head, alignment=TA_RIGHT)
 
 
+_LATIN: dict[str, ParagraphStyle] = {}
+
+
+def _has_cjk(text: str) -> bool:
+    return any(ord(ch) >= 0x2E80 for ch in text)
+
+
 def p(text: str, style: ParagraphStyle) -> Paragraph:
-    """A paragraph of plain text (escaped: a carrier called "A&B <1>" stays that)."""
-    return Paragraph(escape(str(text)), style)
+    """A paragraph of plain text (escaped: a carrier called "A&B <1>" stays that).
+
+    Chinese wraps between any two characters; text with none (English) wraps
+    between words, or "Leasable" would break as "Leasab-le".
+    """
+    text = str(text)
+    if not _has_cjk(text) and style.wordWrap == "CJK":
+        latin = _LATIN.get(style.name)
+        if latin is None:
+            latin = _LATIN[style.name] = ParagraphStyle(f"{style.name}-latin", parent=style)
+            latin.wordWrap = None
+        style = latin
+    return Paragraph(escape(text), style)
 
 
 # --- values --------------------------------------------------------------------------------
@@ -153,8 +171,7 @@ def data_table(
     widths = [WIDTH * w / sum(weights) for w in weights]
     right = [i for i, c in enumerate(cols) if c.format in RIGHT]
     header = [
-        Paragraph(escape(c.header), styles.head_right if i in right else styles.head)
-        for i, c in enumerate(cols)
+        p(c.header, styles.head_right if i in right else styles.head) for i, c in enumerate(cols)
     ]
     # Paragraphs only where text may need wrapping (names): plain strings are
     # many times faster to lay out, which counts in a 600-page district report.
@@ -167,12 +184,11 @@ def data_table(
         cells: list[Flowable | str] = []
         for i, j in enumerate(picked):
             text = cell_text(row[j], cols[i].format)
-            cells.append(Paragraph(escape(text), styles.cell) if wraps[i] else text)
+            cells.append(p(text, styles.cell) if wraps[i] else text)
         body.append(cells)
     out: list[Flowable] = [p(table.title, styles.h2)]
     if table.note:
         out.append(p(table.note, styles.lead))
-        out.append(Spacer(0, 3))
     if not body:
         out.append(p(empty or _("None on this date."), styles.body))
         return out
@@ -243,10 +259,7 @@ def figure_table(
         _("Notes"),
     ]
     rows: list[list[Flowable | str]] = [
-        [
-            Paragraph(escape(h), styles.head_right if i in (1, 2) else styles.head)
-            for i, h in enumerate(header)
-        ]
+        [p(h, styles.head_right if i in (1, 2) else styles.head) for i, h in enumerate(header)]
     ]
     for figure in figures:
         ratio_of = (
