@@ -104,18 +104,23 @@ def incubation_on(
     (occupancy_on's denominator by area); otherwise it is asked for.
     """
     area = DecimalField(max_digits=20, decimal_places=2)
-    incubating = Q(status__in=LET) & _in_incubation("covering__tenant__", day)
-    let = (
+    # Grouped by status, so each unit's status is worked out once (see metrics._per_status).
+    rows = (
         units.with_status(day)
+        .filter(status__in=LET)
         .order_by()
-        .aggregate(
-            incubatee_area=Sum("gross_area", filter=incubating, output_field=area),
-            let_area=Sum("gross_area", filter=Q(status__in=LET), output_field=area),
+        .values("status")
+        .annotate(
+            s_incubatee=Sum(
+                "gross_area", filter=_in_incubation("covering__tenant__", day), output_field=area
+            ),
+            s_let=Sum("gross_area", output_field=area),
         )
     )
+    incubatee_area = sum((cents(r["s_incubatee"]) for r in rows), ZERO)
+    let_area = sum((cents(r["s_let"]) for r in rows), ZERO)
     if base is None:
         base = occupancy_on(units, day)["occupancy_area"].denominator
-    incubatee_area, let_area = cents(let["incubatee_area"]), cents(let["let_area"])
     housed = housed_on(units, day)
     people = housed.aggregate(employees=Sum("employees"), rd=Sum("rd_staff"), n=Count("pk"))
     incubatees = list(
