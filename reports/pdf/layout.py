@@ -217,6 +217,17 @@ def when_text(figure: Figure) -> str:
     return ""
 
 
+def _ranges(numbers: list[int]) -> str:
+    """[1, 2, 3, 4, 5, 7] → "1–5, 7": short enough for a narrow column."""
+    parts: list[tuple[int, int]] = []
+    for n in sorted(set(numbers)):
+        if parts and parts[-1][1] == n - 1:
+            parts[-1] = (parts[-1][0], n)
+        else:
+            parts.append((n, n))
+    return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in parts)
+
+
 class Notes:
     """Exclusions numbered once: figures sharing the same note share its number."""
 
@@ -229,7 +240,7 @@ class Notes:
             if text not in self.texts:
                 self.texts.append(text)
             numbers.append(self.texts.index(text) + 1)
-        return ",".join(str(n) for n in numbers)
+        return _ranges(numbers)
 
     def flowables(self, styles: Styles) -> list[Flowable]:
         if not self.texts:
@@ -261,24 +272,27 @@ def figure_table(
     rows: list[list[Flowable | str]] = [
         [p(h, styles.head_right if i in (1, 2) else styles.head) for i, h in enumerate(header)]
     ]
+    # Plain strings (line breaks by hand) except the label: a district report
+    # lays out 600 of these tables, and Paragraphs cost most of that time.
     for figure in figures:
-        ratio_of = (
-            f"{cell_text(figure.numerator, exports.NUMBER)} / "
-            f"{cell_text(figure.denominator, exports.NUMBER)}"
-        )
-        row = [
+        numerator = cell_text(figure.numerator, exports.NUMBER)
+        denominator = cell_text(figure.denominator, exports.NUMBER)
+        ratio_of = f"{numerator} / {denominator}"
+        if len(ratio_of) > 20:
+            ratio_of = f"{numerator}\n/ {denominator}"
+        row: list[Flowable | str] = [
             p(labels.label(figure.name), styles.cell),
-            p(labels.display(figure), styles.cell_right),
-            p(ratio_of, styles.cell_right),
-            p(basis_text(figure), styles.cell),
-            p(when_text(figure), styles.cell),
+            labels.display(figure),
+            ratio_of,
+            basis_text(figure),
+            when_text(figure).replace(" – ", " –\n"),
         ]
         if changes:
             row += [
-                p(labels.format_change(figure.name, (mom or {}).get(figure.name)), styles.cell),
-                p(labels.format_change(figure.name, (yoy or {}).get(figure.name)), styles.cell),
+                labels.format_change(figure.name, (mom or {}).get(figure.name)),
+                labels.format_change(figure.name, (yoy or {}).get(figure.name)),
             ]
-        row.append(p(notes.refs(figure), styles.cell))
+        row.append(notes.refs(figure))
         rows.append(row)
     weights = [27, 11, 24, 7, 20, *([10, 10] if changes else []), 13]
     widths = [WIDTH * w / sum(weights) for w in weights]
