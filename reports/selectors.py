@@ -517,6 +517,28 @@ class GridCell:
     tenant: str | None
     lease_last_day: dt.date | None  # None: open-ended (when let)
     let: bool  # a lease or hold covers the day
+    url: str = ""  # the unit's page
+
+    @property
+    def area_text(self) -> str:
+        return f"{self.area.normalize():f}"
+
+    @property
+    def until_text(self) -> str:
+        """The lease's last day, or "open-ended"; empty when nothing is let."""
+        if not self.let:
+            return ""
+        return self.lease_last_day.isoformat() if self.lease_last_day else _("open-ended")
+
+    @property
+    def title(self) -> str:
+        """The hover text: everything the popover says, on one line."""
+        parts = [self.code, f"{self.area_text} m²", self.status_label]
+        if self.tenant:
+            parts.append(self.tenant)
+        if self.let:
+            parts.append(_("until %(day)s") % {"day": self.until_text})
+        return " · ".join(parts)
 
     @property
     def size(self) -> str:
@@ -591,6 +613,8 @@ def rent_grid(place: Place, day: dt.date, *, now: dt.datetime | None = None) -> 
         building.floors.append(by_floor[floor.pk])
     legend = {value: LegendEntry(value, str(label)) for value, label in UnitStatus.choices}
     kinds = {value: str(label) for value, label in Unit.Kind.choices}
+    # One reverse() for the page, not one per unit: the pattern with a placeholder id.
+    unit_url = reverse("workspace:unit", args=[0])[:-2] + "{}/"
     units = (
         place.units()
         .with_status(day, now=now)
@@ -624,6 +648,7 @@ def rent_grid(place: Place, day: dt.date, *, now: dt.datetime | None = None) -> 
                 tenant=tenant,
                 lease_last_day=end - dt.timedelta(days=1) if end else None,
                 let=allocation_id is not None,
+                url=unit_url.format(pk),
             )
         )
     for floor in by_floor.values():
