@@ -14,7 +14,7 @@ import statistics
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -73,15 +73,6 @@ THRESHOLDS = [
 ]
 
 
-def _in_incubation(prefix: str, day: dt.date) -> Q:
-    p = prefix
-    return (
-        Q(**{f"{p}incubation_entered_on__lte": day})
-        & (Q(**{f"{p}graduated_on__isnull": True}) | Q(**{f"{p}graduated_on__gt": day}))
-        & (Q(**{f"{p}moved_out_on__isnull": True}) | Q(**{f"{p}moved_out_on__gt": day}))
-    )
-
-
 def housed_on(units: QuerySet[Unit], day: dt.date) -> QuerySet[Tenant]:
     """Companies with a signed lease covering the date on one of the units."""
     covering = Allocation.objects.filter(
@@ -96,61 +87,50 @@ def _months_between(start: dt.date, day: dt.date) -> Decimal:
 
 
 def incubation_on(
-    units: QuerySet[Unit], day: dt.date, *, base: Decimal | None = None
+    units: QuerySet[Unit], day: dt.date, *, occupancy: dict[str, Figure] | None = None
 ) -> dict[str, Figure]:
-    """Incubatee share and density, area per incubatee, months in incubation: 3–4 queries.
+    """Incubatees, their density and area, months in incubation, staff density: 1 query.
 
-    `base` is the leasable area on the day, if the caller has it already
-    (occupancy_on's denominator by area); otherwise it is asked for.
+    The incubatee area share is one of occupancy_on's figures (the same
+    grouped query); pass `occupancy` if the caller has it, or it is asked for.
+    The housed companies come back one row each and are counted here.
     """
-    area = DecimalField(max_digits=20, decimal_places=2)
-    # Grouped by status, so each unit's status is worked out once (see metrics._per_status).
-    rows = (
-        units.with_status(day)
-        .filter(status__in=LET)
-        .order_by()
-        .values("status")
-        .annotate(
-            s_incubatee=Sum(
-                "gross_area", filter=_in_incubation("covering__tenant__", day), output_field=area
-            ),
-            s_let=Sum("gross_area", output_field=area),
-        )
+    if occupancy is None:
+        occupancy = occupancy_on(units, day)
+    share = occupancy["incubatee_area_share"]
+    base, incubatee_area = share.denominator, share.numerator
+    allocated_area = occupancy["occupancy_area"].numerator
+    housed = housed_on(units, day).values_list(
+        "employees", "rd_staff", "incubation_entered_on", "graduated_on", "moved_out_on", "industry"
     )
-    incubatee_area = sum((cents(r["s_incubatee"]) for r in rows), ZERO)
-    let_area = sum((cents(r["s_let"]) for r in rows), ZERO)
-    if base is None:
-        base = occupancy_on(units, day)["occupancy_area"].denominator
-    housed = housed_on(units, day)
-    people = housed.aggregate(employees=Sum("employees"), rd=Sum("rd_staff"), n=Count("pk"))
-    incubatees = list(
-        housed.filter(_in_incubation("", day)).values_list("incubation_entered_on", "industry")
-    )
-    n = Decimal(len(incubatees))
-    months = [_months_between(entered, day) for entered, _industry in incubatees]
-    over = sum(
-        1
-        for (_entered, industry), m in zip(incubatees, months, strict=True)
-        if m > (MONTHS_LIMIT_LONG if industry in LONG_INCUBATION else MONTHS_LIMIT)
-    )
+    employees = rd_staff = 0
+    months: list[Decimal] = []
+    over = 0
+    for staff, rd, entered, graduated, moved_out, industry in housed:
+        employees += staff
+        rd_staff += rd
+        ends = [d for d in (graduated, moved_out) if d]
+        if entered and entered <= day and (not ends or day < min(ends)):
+            m = _months_between(entered, day)
+            months.append(m)
+            over += m > (MONTHS_LIMIT_LONG if industry in LONG_INCUBATION else MONTHS_LIMIT)
+    n = Decimal(len(months))
     thousand = Decimal(1000)
-    per_thousand = base / thousand if base else ZERO
-    let_thousand = let_area / thousand if let_area else ZERO
     who = _("Incubatees: housed companies that entered incubation and have not graduated")
     on_base = _("Of the leasable area, as occupancy by area")
+    per_allocated = _("Per 1,000 m² allocated (let or held) on the day")
 
     def fig(name: str, num: Decimal, den: Decimal, basis: str, notes: list[str]) -> Figure:
-        value = ratio(num, den) if name != "incubatees" else num
-        return Figure(name, value, num, den, basis, on=day, excludes=notes)
+        return Figure(name, ratio(num, den), num, den, basis, on=day, excludes=notes)
+
+    def count(name: str, value: int, of: Decimal, notes: list[str]) -> Figure:
+        return Figure(name, Decimal(value), Decimal(value), of, BASIS_COUNT, on=day, excludes=notes)
 
     median_months = Decimal(str(statistics.median(months))) if months else None
     return {
-        "incubatees": fig("incubatees", n, Decimal(1), BASIS_COUNT, [who]),
-        "incubatee_area_share": fig(
-            "incubatee_area_share", incubatee_area, base, BASIS_AREA, [who, on_base]
-        ),
+        "incubatees": count("incubatees", len(months), Decimal(1), [who]),
         "incubatees_per_1000m2": fig(
-            "incubatees_per_1000m2", n, per_thousand, BASIS_COUNT, [who, on_base]
+            "incubatees_per_1000m2", n, base / thousand, BASIS_COUNT, [who, on_base]
         ),
         "area_per_incubatee": fig(
             "area_per_incubatee", incubatee_area, n, BASIS_AREA, [who, _("m² let per incubatee")]
@@ -164,29 +144,27 @@ def incubation_on(
             on=day,
             excludes=[who],
         ),
-        "incubatees_over_limit": Figure(
+        "incubatees_over_limit": count(
             "incubatees_over_limit",
-            Decimal(over),
-            Decimal(over),
+            over,
             n,
-            BASIS_COUNT,
-            on=day,
-            excludes=[who, _("Limit 48 months; 60 for biomedicine, IC and modern agriculture")],
+            [who, _("Limit 48 months; 60 for biomedicine, IC and modern agriculture")],
         ),
         "employees_per_1000m2": fig(
             "employees_per_1000m2",
-            Decimal(people["employees"] or 0),
-            let_thousand,
+            Decimal(employees),
+            allocated_area / thousand,
             BASIS_AREA,
-            [_("Employees of housed companies per 1,000 m² let")],
+            [_("Employees of housed companies"), per_allocated],
         ),
         "rd_staff_per_1000m2": fig(
             "rd_staff_per_1000m2",
-            Decimal(people["rd"] or 0),
-            let_thousand,
+            Decimal(rd_staff),
+            allocated_area / thousand,
             BASIS_AREA,
             [
-                _("R&D staff of housed companies per 1,000 m² let"),
+                _("R&D staff of housed companies"),
+                per_allocated,
                 _("Patents are not recorded in Zaiti"),
             ],
         ),
@@ -200,30 +178,37 @@ def incubation_period(units: QuerySet[Unit], start: dt.date, end: dt.date) -> di
     the event (graduation) or on the day of it (a new qualification).
     """
     period = (start, end)
-    graduated = Tenant.objects.filter(graduated_on__gte=start, graduated_on__lt=end)
-    in_units_before = Allocation.objects.filter(
-        tenant_id=OuterRef("pk"), unit__in=units, state__in=SIGNED
-    ).filter(
-        Q(start__lt=OuterRef("graduated_on"))
-        & (Q(end__isnull=True) | Q(end__gte=OuterRef("graduated_on")))
+    # Both counts start from the units' signed leases, so the database walks
+    # the units asked about rather than every company of the district.
+    leases = Allocation.objects.filter(unit__in=units, state__in=SIGNED)
+    graduates = (
+        leases.filter(
+            tenant__graduated_on__gte=start,
+            tenant__graduated_on__lt=end,
+            start__lt=F("tenant__graduated_on"),
+        )
+        .filter(Q(end__isnull=True) | Q(end__gte=F("tenant__graduated_on")))
+        .values("tenant_id")
+        .distinct()
+        .count()
     )
-    graduates = graduated.filter(Exists(in_units_before)).count()
+    qualified = "tenant__qualifications__"
     sme_before = Qualification.objects.filter(
         tenant_id=OuterRef("tenant_id"),
         kind=Qualification.Kind.TECH_SME,
-        valid_from__lt=OuterRef("valid_from"),
-    )
-    housed_then = Allocation.objects.filter(
-        tenant_id=OuterRef("tenant_id"), unit__in=units, state__in=SIGNED
-    ).filter(
-        Q(start__lte=OuterRef("valid_from"))
-        & (Q(end__isnull=True) | Q(end__gt=OuterRef("valid_from")))
+        valid_from__lt=OuterRef(f"{qualified}valid_from"),
     )
     upgrades = (
-        Qualification.objects.filter(
-            kind=Qualification.Kind.HIGH_TECH, valid_from__gte=start, valid_from__lt=end
+        leases.filter(
+            **{
+                f"{qualified}kind": Qualification.Kind.HIGH_TECH,
+                f"{qualified}valid_from__gte": start,
+                f"{qualified}valid_from__lt": end,
+                "start__lte": F(f"{qualified}valid_from"),
+            }
         )
-        .filter(Exists(sme_before), Exists(housed_then))
+        .filter(Q(end__isnull=True) | Q(end__gt=F(f"{qualified}valid_from")))
+        .filter(Exists(sme_before))
         .values("tenant_id")
         .distinct()
         .count()

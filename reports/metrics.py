@@ -101,7 +101,17 @@ def cents(value: Any) -> Decimal:
     return Decimal(value or 0).quantize(CENTS)
 
 
-def _per_status(industry: str | None) -> dict[str, Any]:
+def _in_incubation(prefix: str, day: dt.date) -> Q:
+    """The company at `prefix` is in incubation on the day (Tenant.in_incubation_on)."""
+    p = prefix
+    return (
+        Q(**{f"{p}incubation_entered_on__lte": day})
+        & (Q(**{f"{p}graduated_on__isnull": True}) | Q(**{f"{p}graduated_on__gt": day}))
+        & (Q(**{f"{p}moved_out_on__isnull": True}) | Q(**{f"{p}moved_out_on__gt": day}))
+    )
+
+
+def _per_status(industry: str | None, day: dt.date) -> dict[str, Any]:
     """The aggregates taken for each status (the query groups by status).
 
     Grouping by the status, rather than filtering each sum on it, lets the
@@ -122,6 +132,11 @@ def _per_status(industry: str | None) -> dict[str, Any]:
         "s_turnkey": Count("pk", filter=Q(turnkey=True)),
         "s_rent_let": Sum(_money(F("current_rent") * F("gross_area")), filter=mine),
         "s_rent_list": Sum(_money(F("list_rent") * F("gross_area"))),
+        "s_incubatee_area": Sum(
+            "gross_area",
+            filter=mine & _in_incubation("covering__tenant__", day),
+            output_field=area,
+        ),
     }
 
 
@@ -132,7 +147,7 @@ def _totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
         for key in ("n", "area", "seats", "mine_n", "mine_area", "mine_seats"):
             t[f"{key}_{status}"] = 0
     t["turnkey_vacant"] = 0
-    t["rent_let"] = t["rent_list"] = ZERO
+    t["rent_let"] = t["rent_list"] = t["incubatee_area"] = ZERO
     for row in rows:
         status = row["status"]
         for key in ("n", "area", "seats", "mine_n", "mine_area", "mine_seats"):
@@ -141,6 +156,7 @@ def _totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
             t["turnkey_vacant"] = row["s_turnkey"]
         if status in LET:
             t["rent_let"] += Decimal(row["s_rent_let"] or 0)
+            t["incubatee_area"] += cents(row["s_incubatee_area"])
         if status in BASE:
             t["rent_list"] += Decimal(row["s_rent_list"] or 0)
     return t
@@ -178,7 +194,7 @@ def occupancy_on(
     leasable space: the industry's share of it.
     """
     rows = _with_rent(units, day, now or timezone.now()).values("status")
-    return _figures(_totals(list(rows.annotate(**_per_status(industry)))), day, industry)
+    return _figures(_totals(list(rows.annotate(**_per_status(industry, day)))), day, industry)
 
 
 # How occupancy_by groups units: the group's name → the unit column holding its id.
@@ -195,7 +211,7 @@ def occupancy_by(
     column = GROUPS[by]
     rows = _with_rent(units, day, now or timezone.now()).values(column, "status")
     groups: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row in rows.annotate(**_per_status(None)):
+    for row in rows.annotate(**_per_status(None, day)):
         groups[row[column]].append(row)
     return {key: _figures(_totals(group), day) for key, group in groups.items()}
 
@@ -250,6 +266,17 @@ def _figures(t: dict[str, Any], day: dt.date, industry: str | None = None) -> di
                 "share of leasable area"
             )
             % {"days": AVAILABLE_SOON_DAYS},
+        ],
+    )
+    figures["incubatee_area_share"] = figure(
+        "incubatee_area_share",
+        cents(t["incubatee_area"]),
+        total("area", BASE),
+        BASIS_AREA,
+        [
+            *mine_excludes,
+            _("Let to companies in incubation on the day (entered, not graduated or moved out)"),
+            _("National recognition asks for at least 75%"),
         ],
     )
     figures["vacant_turnkey_ready"] = figure(

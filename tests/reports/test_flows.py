@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from carriers.models import Unit
 from leasing.models import Allocation, SpaceRequest, Tenant
-from reports.flows import churn_and_absorption, time_to_fill, vacancy_spells
+from reports.flows import churn_and_absorption, time_to_fill, time_to_fill_over, vacancy_spells
 from tests.factories import make_carrier, make_floor, make_tenant, make_unit
 
 pytestmark = pytest.mark.django_db
@@ -283,3 +283,19 @@ def test_it_agrees_with_a_brute_force_over_random_ledgers(
         assert figure.denominator == len(spells)
         assert figure.value == (Decimal(str(statistics.median(spells))) if spells else None)
         transaction.set_rollback(True)
+
+
+def test_it_reads_several_periods_in_the_same_two_queries(django_assert_num_queries) -> None:
+    for i in range(6):
+        tenant = make_tenant()
+        request = ask(tenant, D - days(30 * i + 20))
+        lease(space(), D - days(30 * i), None, tenant, request=request,
+              created_at=at(D - days(30 * i + 15)))  # fmt: skip
+    periods = [(D - days(60), D + days(1)), (D - days(200), D - days(30)), (D, D + days(5))]
+    with django_assert_num_queries(2):
+        together = time_to_fill_over(Unit.objects.all(), periods)
+    for period, figures in zip(periods, together, strict=True):
+        alone = time_to_fill(Unit.objects.all(), *period)
+        for name in ("time_to_fill_days", "time_to_first_offer_days"):
+            assert figures[name] == alone[name]
+    assert together[0]["time_to_fill_days"].denominator == 3
