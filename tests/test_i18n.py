@@ -320,9 +320,11 @@ def test_it_serves_the_overview_in_chinese_by_default(client, superuser) -> None
     client.force_login(superuser)
     body = client.get("/").content.decode()
     assert '<html lang="zh-hans">' in body
-    assert "<h1>载体概览</h1>" in body
-    assert "已出租" in body
-    assert "Carriers overview" not in body
+    # The overview is the occupancy dashboard of the whole district.
+    assert "<h1>全区</h1>" in body
+    assert "出租率（按面积）" in body
+    assert "The whole district" not in body
+    assert "Occupancy by area" not in body
 
 
 @pytest.mark.django_db
@@ -332,9 +334,10 @@ def test_it_serves_the_overview_in_english_by_cookie(client, superuser) -> None:
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     body = client.get("/").content.decode()
     assert '<html lang="en">' in body
-    assert "<h1>Carriers overview</h1>" in body
-    assert "Occupied" in body
-    assert "载体概览" not in body
+    assert "<h1>The whole district</h1>" in body
+    assert "Occupancy by area" in body
+    assert "<h1>全区</h1>" not in body
+    assert "出租率（按面积）" not in body
 
 
 @pytest.mark.django_db

@@ -92,8 +92,10 @@ def test_it_writes_csv_with_a_bom_and_chinese_intact(world: ReportWorld) -> None
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert [row[:2] for row in rows[1:]] == [["A栋", "1F"], ["A栋", "2F"], ["A栋", "3F"]]
     # Ratios as numbers 0–1, as the header says; no figure is an empty cell.
+    # Headers are translated when the tables are built: build them in English too.
     with translation.override("en"):
-        header = exports.to_csv(tables.floors).decode("utf-8-sig").splitlines()[0]
+        english = exports.carrier_tables(world.x, world.day)
+        header = exports.to_csv(english.floors).decode("utf-8-sig").splitlines()[0]
     assert "Occupancy by area (0–1)" in header
 
 
