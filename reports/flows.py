@@ -33,7 +33,15 @@ from django.utils.translation import gettext as _
 
 from carriers.models import Unit
 from leasing.models import Allocation
-from reports.metrics import BASIS_AREA, BASIS_COUNT, Figure, cents, ratio
+from reports.metrics import (
+    BASIS_AREA,
+    BASIS_COUNT,
+    Figure,
+    _of_industry,
+    cents,
+    industry_note,
+    ratio,
+)
 
 BASIS_DAYS = "days"
 SIGNED = (Allocation.State.ACTIVE, Allocation.State.ENDED)
@@ -66,17 +74,22 @@ def _local_day(moment: dt.datetime) -> dt.date:
     return timezone.localdate(moment)
 
 
-def time_to_fill(units: QuerySet[Unit], start: dt.date, end: dt.date) -> dict[str, Figure]:
+def time_to_fill(
+    units: QuerySet[Unit], start: dt.date, end: dt.date, *, industry: str | None = None
+) -> dict[str, Figure]:
     """Days from a request's submission to its lease's start, and to its first offer: 2 queries.
 
     A request counts in the period its lease starts in (time to fill) or its
     first offer was made in (time to first offer), on a unit of `units`.
     """
-    return time_to_fill_over(units, [(start, end)])[0]
+    return time_to_fill_over(units, [(start, end)], industry=industry)[0]
 
 
 def time_to_fill_over(
-    units: QuerySet[Unit], periods: list[tuple[dt.date, dt.date]]
+    units: QuerySet[Unit],
+    periods: list[tuple[dt.date, dt.date]],
+    *,
+    industry: str | None = None,
 ) -> list[dict[str, Figure]]:
     """time_to_fill for several periods (e.g. this year, a month ago, a year ago): 2 queries.
 
@@ -84,8 +97,9 @@ def time_to_fill_over(
     into the periods here.
     """
     lo, hi = min(p[0] for p in periods), max(p[1] for p in periods)
+    ledger = Allocation.objects.filter(_of_industry("", industry))
     filled = (
-        Allocation.objects.filter(
+        ledger.filter(
             unit__in=units, state__in=SIGNED, request__isnull=False, start__gte=lo, start__lt=hi
         )
         .order_by()
@@ -93,7 +107,7 @@ def time_to_fill_over(
     )
     fills = [(begins, (begins - _local_day(submitted)).days) for begins, submitted in filled]
     offered = (
-        Allocation.objects.filter(unit__in=units, request__isnull=False)
+        ledger.filter(unit__in=units, request__isnull=False)
         .order_by()
         .values("request_id")
         .annotate(first_offer=Min("created_at"), submitted_at=Min("request__submitted_at"))
@@ -103,6 +117,7 @@ def time_to_fill_over(
     offers = [
         (_local_day(first), (_local_day(first) - _local_day(sub)).days) for first, sub in offered
     ]
+    offer_note = _("Requests whose first offer was made in the period; days from submission")
     results = []
     for start, end in periods:
         results.append(
@@ -115,6 +130,7 @@ def time_to_fill_over(
                     [
                         _("Requests whose signed lease starts in the period; days from submission"),
                         _("Units let without a request in Zaiti are left out"),
+                        *industry_note(industry),
                     ],
                 ),
                 "time_to_first_offer_days": _median(
@@ -122,7 +138,10 @@ def time_to_fill_over(
                     [d for day, d in offers if start <= day < end],
                     start,
                     end,
-                    [_("Requests whose first offer was made in the period; days from submission")],
+                    [
+                        offer_note,
+                        *industry_note(industry),
+                    ],
                 ),
             }
         )
@@ -175,7 +194,9 @@ def vacancy_spells(units: QuerySet[Unit], start: dt.date, end: dt.date) -> dict[
     }
 
 
-def churn_and_absorption(units: QuerySet[Unit], start: dt.date, end: dt.date) -> dict[str, Figure]:
+def churn_and_absorption(
+    units: QuerySet[Unit], start: dt.date, end: dt.date, *, industry: str | None = None
+) -> dict[str, Figure]:
     """Churn = move-outs in the period ÷ leases running at its start; net absorption in m².
 
     One query. A renewal (a lease of the same unit and tenant starting the day
@@ -193,7 +214,7 @@ def churn_and_absorption(units: QuerySet[Unit], start: dt.date, end: dt.date) ->
     moved_out = Q(end__gte=start, end__lt=end, renewed=False)
     running = Q(start__lte=start) & (Q(end__isnull=True) | Q(end__gt=start))
     t: dict[str, Any] = (
-        leases.filter(unit__in=units)
+        leases.filter(_of_industry("", industry), unit__in=units)
         .annotate(renewed=Exists(renewed), renewing=Exists(renewing))
         .order_by()
         .aggregate(
@@ -205,11 +226,12 @@ def churn_and_absorption(units: QuerySet[Unit], start: dt.date, end: dt.date) ->
     )
     in_area, out_area = cents(t["in_area"]), cents(t["out_area"])
     note = _("Renewals by the same tenant are neither move-ins nor move-outs")
+    notes = [note, *industry_note(industry)]
     period = (start, end)
 
     def area_figure(name: str, value: Decimal, extra: list[str]) -> Figure:
         return Figure(
-            name, value, value, Decimal(1), BASIS_AREA, period=period, excludes=[*extra, note]
+            name, value, value, Decimal(1), BASIS_AREA, period=period, excludes=[*extra, *notes]
         )
 
     return {
@@ -223,7 +245,7 @@ def churn_and_absorption(units: QuerySet[Unit], start: dt.date, end: dt.date) ->
             excludes=[
                 _period_note(start, end),
                 _("Leases ending in the period ÷ leases running on its first day"),
-                note,
+                *notes,
             ],
         ),
         "moved_in_area": area_figure(

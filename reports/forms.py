@@ -39,6 +39,11 @@ class DashboardForm(forms.Form):
         required=False,
         choices=[("", _("All industries")), *Industry.choices],
     )
+    tenant_industry = forms.ChoiceField(
+        label=_("Companies' industry"),
+        required=False,
+        choices=[("", _("All companies")), *Industry.choices],
+    )
 
     def __init__(self, data: QueryDict | None = None, *, today: dt.date) -> None:
         # Always bound, so that defaults apply to missing fields too; the date
@@ -71,4 +76,8 @@ class DashboardForm(forms.Form):
         return self._valid("on") or self.today
 
     def filters(self) -> Filters:
-        return Filters(kind=self._valid("kind") or "", industry=self._valid("industry") or "")
+        return Filters(
+            kind=self._valid("kind") or "",
+            industry=self._valid("industry") or "",
+            tenant_industry=self._valid("tenant_industry") or "",
+        )

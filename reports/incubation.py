@@ -27,7 +27,9 @@ from reports.metrics import (
     LET,
     ZERO,
     Figure,
+    _of_industry,
     cents,
+    industry_note,
     occupancy_on,
     ratio,
 )
@@ -73,12 +75,15 @@ THRESHOLDS = [
 ]
 
 
-def housed_on(units: QuerySet[Unit], day: dt.date) -> QuerySet[Tenant]:
-    """Companies with a signed lease covering the date on one of the units."""
+def housed_on(
+    units: QuerySet[Unit], day: dt.date, *, industry: str | None = None
+) -> QuerySet[Tenant]:
+    """Companies (of the industry, if given) with a signed lease covering the date on the units."""
     covering = Allocation.objects.filter(
         tenant_id=OuterRef("pk"), unit__in=units, state__in=SIGNED, start__lte=day
     ).filter(Q(end__isnull=True) | Q(end__gt=day))
-    return Tenant.objects.filter(Exists(covering))
+    tenants = Tenant.objects.filter(industry=industry) if industry else Tenant.objects.all()
+    return tenants.filter(Exists(covering))
 
 
 def _months_between(start: dt.date, day: dt.date) -> Decimal:
@@ -87,7 +92,11 @@ def _months_between(start: dt.date, day: dt.date) -> Decimal:
 
 
 def incubation_on(
-    units: QuerySet[Unit], day: dt.date, *, occupancy: dict[str, Figure] | None = None
+    units: QuerySet[Unit],
+    day: dt.date,
+    *,
+    occupancy: dict[str, Figure] | None = None,
+    industry: str | None = None,
 ) -> dict[str, Figure]:
     """Incubatees, their density and area, months in incubation, staff density: 1 query.
 
@@ -96,11 +105,11 @@ def incubation_on(
     The housed companies come back one row each and are counted here.
     """
     if occupancy is None:
-        occupancy = occupancy_on(units, day)
+        occupancy = occupancy_on(units, day, industry=industry)
     share = occupancy["incubatee_area_share"]
     base, incubatee_area = share.denominator, share.numerator
     allocated_area = occupancy["occupancy_area"].numerator
-    housed = housed_on(units, day).values_list(
+    housed = housed_on(units, day, industry=industry).values_list(
         "employees", "rd_staff", "incubation_entered_on", "graduated_on", "moved_out_on", "industry"
     )
     employees = rd_staff = 0
@@ -117,6 +126,7 @@ def incubation_on(
     n = Decimal(len(months))
     thousand = Decimal(1000)
     who = _("Incubatees: housed companies that entered incubation and have not graduated")
+    who = " · ".join([who, *industry_note(industry)])
     on_base = _("Of the leasable area, as occupancy by area")
     per_allocated = _("Per 1,000 m² allocated (let or held) on the day")
 
@@ -171,7 +181,9 @@ def incubation_on(
     }
 
 
-def incubation_period(units: QuerySet[Unit], start: dt.date, end: dt.date) -> dict[str, Figure]:
+def incubation_period(
+    units: QuerySet[Unit], start: dt.date, end: dt.date, *, industry: str | None = None
+) -> dict[str, Figure]:
     """Graduates and upgrades (tech SME → high-tech enterprise) in [start, end): 2 queries.
 
     A company counts for the units if it was housed in them on the day before
@@ -180,7 +192,7 @@ def incubation_period(units: QuerySet[Unit], start: dt.date, end: dt.date) -> di
     period = (start, end)
     # Both counts start from the units' signed leases, so the database walks
     # the units asked about rather than every company of the district.
-    leases = Allocation.objects.filter(unit__in=units, state__in=SIGNED)
+    leases = Allocation.objects.filter(_of_industry("", industry), unit__in=units, state__in=SIGNED)
     graduates = (
         leases.filter(
             tenant__graduated_on__gte=start,

@@ -103,6 +103,20 @@ def cents(value: Any) -> Decimal:
     return Decimal(value or 0).quantize(CENTS)
 
 
+def _of_industry(prefix: str, industry: str | None) -> Q:
+    """Allocations (at `prefix`) to companies of the industry; all of them for None."""
+    return Q(**{f"{prefix}tenant__industry": industry}) if industry else Q()
+
+
+def industry_note(industry: str | None) -> list[str]:
+    if not industry:
+        return []
+    return [
+        _("Only space allocated to companies in %(industry)s")
+        % {"industry": Industry(industry).label}
+    ]
+
+
 def _in_incubation(prefix: str, day: dt.date) -> Q:
     """The company at `prefix` is in incubation on the day (Tenant.in_incubation_on)."""
     p = prefix
@@ -122,7 +136,7 @@ def _per_status(industry: str | None, day: dt.date) -> dict[str, Any]:
     that industry; the base (and vacancy) stays the whole leasable space.
     """
     area = DecimalField(max_digits=20, decimal_places=2)
-    mine = Q(covering__tenant__industry=industry) if industry else Q()
+    mine = _of_industry("covering__", industry)
     return {
         # Prefixed: an annotation may not take the name of a field it sums.
         "s_n": Count("pk"),
@@ -204,7 +218,12 @@ GROUPS = {"carrier": "carrier_id", "building": "floor__building_id", "floor": "f
 
 
 def occupancy_by(
-    units: QuerySet[Unit], day: dt.date, by: str, *, now: dt.datetime | None = None
+    units: QuerySet[Unit],
+    day: dt.date,
+    by: str,
+    *,
+    now: dt.datetime | None = None,
+    industry: str | None = None,
 ) -> dict[int, dict[str, Figure]]:
     """occupancy_on for each carrier, building or floor of `units`: one grouped query.
 
@@ -213,9 +232,9 @@ def occupancy_by(
     column = GROUPS[by]
     rows = _with_rent(units, day, now or timezone.now()).values(column, "status")
     groups: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row in rows.annotate(**_per_status(None, day)):
+    for row in rows.annotate(**_per_status(industry, day)):
         groups[row[column]].append(row)
-    return {key: _figures(_totals(group), day) for key, group in groups.items()}
+    return {key: _figures(_totals(group), day, industry) for key, group in groups.items()}
 
 
 def _figures(t: dict[str, Any], day: dt.date, industry: str | None = None) -> dict[str, Figure]:
@@ -223,13 +242,7 @@ def _figures(t: dict[str, Any], day: dt.date, industry: str | None = None) -> di
         *_exclusions(t),
         _("Unexpired holds count as allocated; expired holds and cancellations do not"),
     ]
-    mine_excludes = excludes
-    if industry:
-        mine_excludes = [
-            *excludes,
-            _("Only space allocated to companies in %(industry)s")
-            % {"industry": Industry(industry).label},
-        ]
+    mine_excludes = [*excludes, *industry_note(industry)]
 
     def total(prefix: str, statuses: tuple[str, ...]) -> Decimal:
         return sum((cents(t[f"{prefix}_{s}"]) for s in statuses), ZERO)
@@ -341,7 +354,12 @@ IN_SERVICE = "svc <= %(d)s AND (ret IS NULL OR ret > %(d)s)"
 
 
 def occupancy_trend(
-    units: QuerySet[Unit], end: dt.date, *, months: int = 24, now: dt.datetime | None = None
+    units: QuerySet[Unit],
+    end: dt.date,
+    *,
+    months: int = 24,
+    now: dt.datetime | None = None,
+    industry: str | None = None,
 ) -> list[TrendPoint]:
     """Occupancy by area and by count on each month's day up to `end`: two queries.
 
@@ -363,6 +381,7 @@ def occupancy_trend(
     lease_rows = (
         Allocation.objects.filter(occupying_q("", now), unit__in=leasable, start__lte=days[-1])
         .filter(Q(end__isnull=True) | Q(end__gt=days[0]))
+        .filter(_of_industry("", industry))
         .order_by()
         .values(
             area=F("unit__gross_area"),

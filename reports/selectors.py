@@ -164,10 +164,17 @@ class Filters:
 
     kind: str = ""  # Unit.Kind
     industry: str = ""  # the carrier's industry focus (carriers.choices.Industry)
+    # Companies' industry: figures count only space allocated to them (a share
+    # of all the leasable space; see reports.metrics.occupancy_on).
+    tenant_industry: str = ""
 
     @property
     def key(self) -> str:
-        return f"kind={self.kind}&industry={self.industry}"
+        return f"kind={self.kind}&industry={self.industry}&tenant={self.tenant_industry}"
+
+    @property
+    def of_industry(self) -> str | None:
+        return self.tenant_industry or None
 
     def apply(self, units: QuerySet[Unit]) -> QuerySet[Unit]:
         if self.kind:
@@ -182,7 +189,12 @@ class Filters:
         return carriers
 
     def as_query(self) -> dict[str, str]:
-        return {k: v for k, v in (("kind", self.kind), ("industry", self.industry)) if v}
+        pairs = (
+            ("kind", self.kind),
+            ("industry", self.industry),
+            ("tenant_industry", self.tenant_industry),
+        )
+        return {k: v for k, v in pairs if v}
 
 
 def summary_for(place: Place, day: dt.date, filters: Filters, cache: FigureCache) -> Summary:
@@ -190,7 +202,9 @@ def summary_for(place: Place, day: dt.date, filters: Filters, cache: FigureCache
     return cache.get_or_compute(
         "summary",
         (place.key, day.isoformat(), filters.key),
-        lambda: summary(filters.apply(place.units()), day, now=cache.now),
+        lambda: summary(
+            filters.apply(place.units()), day, now=cache.now, industry=filters.of_industry
+        ),
     )
 
 
@@ -208,7 +222,11 @@ def trend_for(place: Place, day: dt.date, filters: Filters, cache: FigureCache) 
         from reports.charts import to_svg, trend_chart
 
         points = occupancy_trend(
-            filters.apply(place.units()), day, months=TREND_MONTHS, now=cache.now
+            filters.apply(place.units()),
+            day,
+            months=TREND_MONTHS,
+            now=cache.now,
+            industry=filters.of_industry,
         )
         label = _("Occupancy over the %(n)s months to %(day)s") % {
             "n": TREND_MONTHS,
@@ -465,7 +483,13 @@ def league_for(place: Place, day: dt.date, filters: Filters, cache: FigureCache)
 
     def compute() -> list[LeagueRow]:
         children = _children(place, filters)
-        figures = occupancy_by(filters.apply(place.units()), day, place.child_level, now=cache.now)
+        figures = occupancy_by(
+            filters.apply(place.units()),
+            day,
+            place.child_level,
+            now=cache.now,
+            industry=filters.of_industry,
+        )
         return [
             LeagueRow(pk, name, code, i, figures.get(pk, {}))
             for i, (pk, name, code) in enumerate(children)

@@ -59,22 +59,33 @@ def _change(now: Figure, then: Figure | None) -> Decimal | None:
     return now.value - then.value
 
 
-def summary(units: QuerySet[Unit], day: dt.date, *, now: dt.datetime | None = None) -> Summary:
+def summary(
+    units: QuerySet[Unit],
+    day: dt.date,
+    *,
+    now: dt.datetime | None = None,
+    industry: str | None = None,
+) -> Summary:
+    """Every figure for the units on the day; with a tenant industry, that industry's part.
+
+    Time-weighted occupancy and vacancy spells are about the space, not who
+    is in it: they stay the figures of all the units.
+    """
     now = now or timezone.now()
     start, end = trailing_year(day)
     days = (day, add_months(day, -1), add_months(day, -12))
     # Figures on the day and the two days compared with: occupancy (with the
     # incubatee share) and time to fill; the rest is for the day only.
-    occupancy = [occupancy_on(units, d, now=now) for d in days]
-    fill = time_to_fill_over(units, [trailing_year(d) for d in days])
+    occupancy = [occupancy_on(units, d, now=now, industry=industry) for d in days]
+    fill = time_to_fill_over(units, [trailing_year(d) for d in days], industry=industry)
     figures, month_ago, year_ago = ({**o, **f} for o, f in zip(occupancy, fill, strict=True))
     figures.update(
         {
-            **incubation_on(units, day, occupancy=occupancy[0]),
+            **incubation_on(units, day, occupancy=occupancy[0], industry=industry),
             "time_weighted_occupancy_area": time_weighted_occupancy(units, start, end, now=now),
             **vacancy_spells(units, start, end),
-            **churn_and_absorption(units, start, end),
-            **incubation_period(units, start, end),
+            **churn_and_absorption(units, start, end, industry=industry),
+            **incubation_period(units, start, end, industry=industry),
         }
     )
     return Summary(

@@ -161,6 +161,7 @@ def test_it_refuses_a_companys_user_with_403_before_any_lookup(zone: Zone) -> No
         ({"on": "tomorrow"}, "on"),
         ({"on": "0001-01-01"}, "on"),
         ({"kind": "spaceship"}, "kind"),
+        ({"tenant_industry": "astrology"}, "tenant_industry"),
     ],
 )
 def test_it_refuses_bad_parameters_with_a_clear_400(
@@ -172,6 +173,21 @@ def test_it_refuses_bad_parameters_with_a_clear_400(
     assert payload["error"] == "bad_request"
     assert payload["field"] == field
     assert payload["message"]
+
+
+def test_it_narrows_figures_to_one_industry_of_companies(zone: Zone) -> None:
+    zone.tenants["yichou"].industry = "biomedicine"
+    zone.tenants["yichou"].save()
+    client = client_for(zone.leader)
+
+    _, everyone = get(client, scope="district")
+    _, biomedicine = get(client, scope="district", tenant_industry="biomedicine")
+
+    every_area = figures(everyone)["occupancy_area"]
+    bio_area = figures(biomedicine)["occupancy_area"]
+    assert bio_area["denominator"] == every_area["denominator"]  # a share of all the space
+    assert 0 < float(bio_area["numerator"]) < float(every_area["numerator"])
+    assert biomedicine["filters"] == {"tenant_industry": "biomedicine"}
 
 
 def test_it_explains_a_bad_date_in_the_users_language(zone: Zone) -> None:

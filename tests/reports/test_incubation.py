@@ -192,3 +192,25 @@ def test_it_writes_values_for_people() -> None:
     assert format_change("occupancy_area", Decimal("-0.021")) == "−2.1 pts"
     assert format_change("incubatees", Decimal(3)) == "+3"
     assert label("churn") == "Churn"
+
+
+def test_it_narrows_the_summary_to_one_industry_of_companies() -> None:
+    floor = make_floor(make_carrier())
+    ai = incubatee(D - days(100), industry=Industry.AI, employees=10)
+    bio = incubatee(D - days(100), industry=Industry.BIOMEDICINE, employees=90)
+    lease(space(floor=floor), ai, D - days(20))
+    lease(space(floor=floor), bio, D - days(400), D + days(30))
+    space(floor=floor)
+    everyone = summary(Unit.objects.all(), D)
+    only_ai = summary(Unit.objects.all(), D, industry=Industry.AI)
+    assert everyone.figures["occupancy_area"].value == Decimal("0.6667")
+    assert only_ai.figures["occupancy_area"].value == Decimal("0.3333")
+    assert only_ai.figures["occupancy_area"].denominator == Decimal("300.00")
+    assert only_ai.mom["occupancy_area"] == Decimal("0.3333")  # AI moved in this month
+    assert only_ai.figures["exposure_area"].numerator == 0  # only biomedicine's lease ends
+    assert everyone.figures["exposure_area"].numerator == Decimal("100.00")
+    assert only_ai.figures["incubatees"].value == 1
+    assert only_ai.figures["employees_per_1000m2"].numerator == 10
+    assert only_ai.figures["incubatee_area_share"].numerator == Decimal("100.00")
+    assert only_ai.figures["vacancy_area"] == everyone.figures["vacancy_area"]
+    assert any("Artificial intelligence" in e for e in only_ai.figures["churn"].excludes)

@@ -19,7 +19,7 @@ from carriers.models import Carrier, Unit
 from reports.flows import churn_and_absorption, time_to_fill, vacancy_spells
 from reports.incubation import incubation_period
 from reports.labels import format_value
-from reports.metrics import Figure, occupancy_on, time_weighted_occupancy
+from reports.metrics import Figure, time_weighted_occupancy
 from reports.summary import summary
 
 
@@ -70,19 +70,18 @@ class Command(BaseCommand):
         if start and end <= start:
             raise CommandError("--to must be after --from (the period is [from, to)).")
         units = self._units(options)
+        industry = options["industry"]
         if start:
             period = {
                 "time_weighted_occupancy_area": time_weighted_occupancy(units, start, end),
-                **time_to_fill(units, start, end),
+                **time_to_fill(units, start, end, industry=industry),
                 **vacancy_spells(units, start, end),
-                **churn_and_absorption(units, start, end),
-                **incubation_period(units, start, end),
+                **churn_and_absorption(units, start, end, industry=industry),
+                **incubation_period(units, start, end, industry=industry),
             }
             return list(period.values()), {}
         day = day or timezone.localdate()
-        if industry := options["industry"]:
-            return list(occupancy_on(units, day, industry=industry).values()), {}
-        result = summary(units, day)
+        result = summary(units, day, industry=options["industry"])
 
         def text(value: Any) -> str | None:
             return None if value is None else str(value)
