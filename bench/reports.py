@@ -60,7 +60,7 @@ def child(measure: str, repeat: int) -> dict[str, object]:
             if measure == "dashboard-cold":
                 cache.bump()  # as a committed lease or unit change does
             started = time.perf_counter()
-            response = client.get("/")
+            response = client.get("/", secure=True)  # production redirects plain HTTP
             elapsed = (time.perf_counter() - started) * 1000
             assert response.status_code == 200, response.status_code
             if i:  # the first warm request fills the cache; the first cold one warms Python

@@ -92,6 +92,8 @@ def _basis(figure: Figure) -> str:
         "count": _("by unit count"),
         "seats": _("by seats"),
         "rent": _("by rent"),
+        "days": _("in days"),
+        "months": _("in months"),
     }
     return names.get(figure.basis, figure.basis)
 

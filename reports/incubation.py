@@ -60,6 +60,7 @@ THRESHOLDS = [
         "incubatee_area_share",
         Decimal("0.75"),
         True,
+        # xgettext:no-python-format
         gettext_lazy("≥ 75% of the incubation area used by incubatees"),
     ),
     Threshold(
@@ -115,14 +116,14 @@ def incubation_on(
     employees = rd_staff = 0
     months: list[Decimal] = []
     over = 0
-    for staff, rd, entered, graduated, moved_out, industry in housed:
+    for staff, rd, entered, graduated, moved_out, line in housed:
         employees += staff
         rd_staff += rd
         ends = [d for d in (graduated, moved_out) if d]
         if entered and entered <= day and (not ends or day < min(ends)):
             m = _months_between(entered, day)
             months.append(m)
-            over += m > (MONTHS_LIMIT_LONG if industry in LONG_INCUBATION else MONTHS_LIMIT)
+            over += m > (MONTHS_LIMIT_LONG if line in LONG_INCUBATION else MONTHS_LIMIT)
     n = Decimal(len(months))
     thousand = Decimal(1000)
     who = _("Incubatees: housed companies that entered incubation and have not graduated")

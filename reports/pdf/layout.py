@@ -205,6 +205,8 @@ def basis_text(figure: Figure) -> str:
         "count": _("count"),
         "seats": _("seats"),
         "rent": _("rent"),
+        "days": _("days"),
+        "months": _("months"),
     }.get(figure.basis, figure.basis)
 
 
@@ -294,7 +296,8 @@ def figure_table(
             ]
         row.append(notes.refs(figure))
         rows.append(row)
-    weights = [27, 11, 24, 7, 20, *([10, 10] if changes else []), 13]
+    # Changes need room for "−0.2 个百分点" and "+1,234.5 m²" on one line.
+    weights = [24, 11, 20, 7, 17, *([15, 15] if changes else []), 9]
     widths = [WIDTH * w / sum(weights) for w in weights]
     return [grid(rows, widths, right=[1, 2]), *notes.flowables(styles)]
 
