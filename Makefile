@@ -64,14 +64,16 @@ clean:
 ## make bench: the benchmarks on PostgreSQL at 10x the zone (seeded once into BENCH_DATABASE_URL),
 ## run as production runs: DEBUG off (no query log kept in memory), INFO logging on
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/zaiti_bench
-BENCH_ENV = DATABASE_URL=$(BENCH_DATABASE_URL) DEBUG=0 DEMO_MODE=0 ALLOWED_HOSTS=localhost \
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/9
+BENCH_ENV = DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) DEBUG=0 DEMO_MODE=0 ALLOWED_HOSTS=localhost \
 	SECRET_KEY=bench-only-$$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
 bench: $(VENV)/.installed-dev
 	$(BENCH_ENV) $(BIN)/python manage.py migrate --noinput -v0
+	$(BENCH_ENV) $(BIN)/python manage.py collectstatic --noinput -v0
 	$(BENCH_ENV) $(BIN)/python bench/status_counts.py --scale 10
 	$(BENCH_ENV) $(BIN)/python bench/rank_candidates.py --scale 10
 	$(BENCH_ENV) $(BIN)/python bench/occupancy.py --scale 10
-	$(BENCH_ENV) $(BIN)/python bench/reports.py
+	$(BENCH_ENV) $(BIN)/python bench/report_speed.py
 	$(BENCH_ENV) $(BIN)/python bench/allocate_throughput.py 2>/dev/null
 
 ## make messages: refresh and compile the Chinese translations (needs GNU gettext)
