@@ -15,6 +15,7 @@ error messages are in the user's language.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django.http import Http404, HttpRequest, JsonResponse
@@ -28,6 +29,7 @@ from reports.forms import DashboardForm
 from reports.selectors import Place
 
 API_VERSION = 1
+CODE = re.compile(r"[-A-Za-z0-9_]{1,50}")
 
 
 def _error(status: int, code: str, message: str, **extra: Any) -> JsonResponse:
@@ -47,6 +49,10 @@ def _place(scope: Scope, text: str) -> Place:
     if level == selectors.DISTRICT and not ident:
         return selectors.district(scope)
     if level == selectors.CARRIER and ident:
+        # Codes are slugs; anything else (a NUL byte included) is a bad request,
+        # never a database error.
+        if not CODE.fullmatch(ident):
+            raise BadRequest(_("A carrier code has letters, digits, - and _ only."), "scope")
         return selectors.carrier_place(scope, ident)
     if level in (selectors.BUILDING, selectors.FLOOR) and ident:
         if not ident.isdigit() or len(ident) > 18:

@@ -526,13 +526,13 @@ def to_xlsx(
             letter = _column_letter(i)
             sheet.column_dimensions[letter].width = column.width
         sheet.freeze_panes = "A4"
-        heading = WriteOnlyCell(sheet, value=defuse(f"{title} · {table.title}"))
+        heading = _text_cell(sheet, f"{title} · {table.title}")
         heading.font = Font(bold=True, size=13)
         sheet.append([heading])
-        sheet.append([defuse(table.note)])
+        sheet.append([_text_cell(sheet, table.note)])
         header_cells = []
         for column in table.columns:
-            cell = WriteOnlyCell(sheet, value=defuse(column.header))
+            cell = _text_cell(sheet, column.header)
             cell.font = bold
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             header_cells.append(cell)
@@ -546,6 +546,17 @@ def to_xlsx(
     return out.getvalue()
 
 
+def _text_cell(sheet: Any, text: str) -> Any:
+    """Text that stays text: a string cell is never run as a formula, so no apostrophe.
+
+    (openpyxl would store "=..." as a formula; CSV has no cell types, so
+    CSV values keep defuse()'s apostrophe instead.)
+    """
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.data_type = "s"
+    return cell
+
+
 def _column_letter(index: int) -> str:
     from openpyxl.utils import get_column_letter
 
@@ -556,7 +567,8 @@ def _xlsx_row(sheet: Any, columns: Sequence[Column], row: Sequence[Any]) -> list
     cells = []
     for column, value in zip(columns, row, strict=True):
         if value is None or column.format == TEXT:
-            cells.append(defuse("—" if value is None and column.format != TEXT else value))
+            text = "—" if value is None and column.format != TEXT else value
+            cells.append(_text_cell(sheet, text) if isinstance(text, str) else text)
             continue
         cell = WriteOnlyCell(sheet, value=value)
         cell.number_format = EXCEL_FORMATS.get(column.format, "General")

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from carriers.choices import Industry
 from carriers.models import Unit
 from leasing.models import Allocation, Qualification, Tenant
+from leasing.terms import add_months
 from reports.metrics import (
     BASIS_AREA,
     BASIS_COUNT,
@@ -53,6 +54,18 @@ class Threshold:
         if value is None:
             return None
         return value >= self.limit if self.at_least else value <= self.limit
+
+    def judge(self, figure: Figure) -> bool | None:
+        """passes() on the exact ratio, not the rounded value (74.996 % is not 75 %)."""
+        if figure.value is None:
+            return None
+        if (
+            figure.basis in (BASIS_AREA, BASIS_COUNT)
+            and figure.denominator
+            and (figure.name != "incubatees_over_limit")
+        ):
+            return self.passes(figure.numerator / figure.denominator)
+        return self.passes(figure.value)
 
 
 THRESHOLDS = [
@@ -121,9 +134,10 @@ def incubation_on(
         rd_staff += rd
         ends = [d for d in (graduated, moved_out) if d]
         if entered and entered <= day and (not ends or day < min(ends)):
-            m = _months_between(entered, day)
-            months.append(m)
-            over += m > (MONTHS_LIMIT_LONG if line in LONG_INCUBATION else MONTHS_LIMIT)
+            months.append(_months_between(entered, day))
+            # Past the limit from the calendar day the limit's months end on.
+            limit = MONTHS_LIMIT_LONG if line in LONG_INCUBATION else MONTHS_LIMIT
+            over += day >= add_months(entered, limit)
     n = Decimal(len(months))
     thousand = Decimal(1000)
     who = _("Incubatees: housed companies that entered incubation and have not graduated")
@@ -205,23 +219,20 @@ def incubation_period(
         .distinct()
         .count()
     )
-    qualified = "tenant__qualifications__"
+    # Built from the qualification, so the lease and the earlier tech-SME
+    # record are both checked against this very qualification's date.
+    housed_then = leases.filter(tenant_id=OuterRef("tenant_id"), start__lte=OuterRef("valid_from"))
+    housed_then = housed_then.filter(Q(end__isnull=True) | Q(end__gt=OuterRef("valid_from")))
     sme_before = Qualification.objects.filter(
         tenant_id=OuterRef("tenant_id"),
         kind=Qualification.Kind.TECH_SME,
-        valid_from__lt=OuterRef(f"{qualified}valid_from"),
+        valid_from__lt=OuterRef("valid_from"),
     )
     upgrades = (
-        leases.filter(
-            **{
-                f"{qualified}kind": Qualification.Kind.HIGH_TECH,
-                f"{qualified}valid_from__gte": start,
-                f"{qualified}valid_from__lt": end,
-                "start__lte": F(f"{qualified}valid_from"),
-            }
+        Qualification.objects.filter(
+            kind=Qualification.Kind.HIGH_TECH, valid_from__gte=start, valid_from__lt=end
         )
-        .filter(Q(end__isnull=True) | Q(end__gt=F(f"{qualified}valid_from")))
-        .filter(Exists(sme_before))
+        .filter(Exists(housed_then), Exists(sme_before))
         .values("tenant_id")
         .distinct()
         .count()

@@ -25,6 +25,7 @@ from typing import Any
 
 from django.db import connections
 from django.db.models import (
+    Case,
     Count,
     DecimalField,
     ExpressionWrapper,
@@ -33,6 +34,8 @@ from django.db.models import (
     Q,
     QuerySet,
     Sum,
+    Value,
+    When,
 )
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -381,9 +384,13 @@ def occupancy_trend(
     lease_rows = (
         Allocation.objects.filter(occupying_q("", now), unit__in=leasable, start__lte=days[-1])
         .filter(Q(end__isnull=True) | Q(end__gt=days[0]))
-        .filter(_of_industry("", industry))
         .order_by()
         .values(
+            # 1 when the allocation counts for the industry asked about (all do
+            # without one): a unit let to anyone is in the base all the same.
+            mine=Case(When(_of_industry("", industry), then=1), default=0)
+            if industry
+            else Value(1),
             area=F("unit__gross_area"),
             svc=F("unit__in_service_from"),
             ret=F("unit__retired_on"),
@@ -393,11 +400,17 @@ def occupancy_trend(
         )
     )
     covers = f"{IN_SERVICE} AND s <= %(d)s AND (e IS NULL OR e > %(d)s)"
+    counted = f"{covers} AND mine = 1"
     # Let while still being made ready: occupied, so in the base (as on a date).
     unready = f"{covers} AND rdy > %(d)s"
     let_totals = _sums_by_day(
         lease_rows,
-        [("a", "area", covers), ("n", "1", covers), ("ua", "area", unready), ("un", "1", unready)],
+        [
+            ("a", "area", counted),
+            ("n", "1", counted),
+            ("ua", "area", unready),
+            ("un", "1", unready),
+        ],
         days,
     )
 

@@ -11,11 +11,12 @@ whatever the number of units or leases.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from carriers.models import Unit
 from leasing.terms import add_months
@@ -24,6 +25,7 @@ from reports.incubation import incubation_on, incubation_period
 from reports.metrics import Figure, occupancy_on, time_weighted_occupancy
 
 ONE_DAY = dt.timedelta(days=1)
+SPELLS = ("vacancy_spell_days", "days_to_get_ready", "days_to_let")
 
 
 def trailing_year(day: dt.date) -> tuple[dt.date, dt.date]:
@@ -88,6 +90,11 @@ def summary(
             **incubation_period(units, start, end, industry=industry),
         }
     )
+    if industry:
+        # About the space, not who is in it: say so beside the narrowed figures.
+        whole = _("All the space: not narrowed to one industry of companies")
+        for name in ("time_weighted_occupancy_area", *SPELLS):
+            figures[name] = replace(figures[name], excludes=[*figures[name].excludes, whole])
     return Summary(
         on=day,
         period=(start, end),

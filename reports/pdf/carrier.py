@@ -107,7 +107,7 @@ def scorecard(figures: dict[str, Figure], styles: Styles) -> list[Flowable]:
     ]
     for threshold in THRESHOLDS:
         figure = figures.get(threshold.figure)
-        text, style = verdicts[threshold.passes(figure.value if figure else None)]
+        text, style = verdicts[threshold.judge(figure) if figure else None]
         rows.append(
             [
                 p(str(threshold.text), styles.cell),

@@ -154,6 +154,8 @@ def test_it_refuses_a_companys_user_with_403_before_any_lookup(zone: Zone) -> No
     [
         ({"scope": "galaxy"}, "scope"),
         ({"scope": "carrier:"}, "scope"),
+        ({"scope": "carrier:\x00"}, "scope"),
+        ({"scope": "carrier:" + "x" * 51}, "scope"),
         ({"scope": "building:abc"}, "scope"),
         ({"scope": "floor:-1"}, "scope"),
         ({"scope": "district:1"}, "scope"),

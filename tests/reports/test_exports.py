@@ -73,7 +73,8 @@ def test_it_keeps_a_formula_like_tenant_name_as_text(world: ReportWorld) -> None
     book = load_workbook(io.BytesIO(exports.to_xlsx(tables.tables(), title="x")))
     ending = rows_of(book["Leases ending within 90 days"])
     names = [row[2] for row in ending[3:]]
-    assert names == ["'" + world.ending_tenant.name]
+    # Stored as a string cell: shown exactly as typed, never run as a formula.
+    assert names == [world.ending_tenant.name]
     assert all(
         cell.data_type != "f" for row in book["Leases ending within 90 days"] for cell in row
     )
@@ -81,6 +82,14 @@ def test_it_keeps_a_formula_like_tenant_name_as_text(world: ReportWorld) -> None
     data = exports.to_csv(tables.ending)
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[1][2] == "'" + world.ending_tenant.name
+
+
+def test_it_writes_generated_text_to_excel_without_apostrophes(world: ReportWorld) -> None:
+    with translation.override("en"):
+        tables = exports.carrier_tables(world.x, world.day)
+    book = load_workbook(io.BytesIO(exports.to_xlsx(tables.tables(), title="x")))
+    texts = [c.value for sheet in book for row in sheet for c in row if isinstance(c.value, str)]
+    assert texts and not [t for t in texts if t.startswith("'")]
 
 
 def test_it_writes_csv_with_a_bom_and_chinese_intact(world: ReportWorld) -> None:

@@ -20,7 +20,7 @@ from reports.incubation import (
     tiers_on,
 )
 from reports.labels import FIGURES, format_change, format_value, label
-from reports.metrics import occupancy_on
+from reports.metrics import Figure, occupancy_on, occupancy_trend
 from reports.summary import summary, trailing_year
 from tests.factories import make_carrier, make_floor, make_tenant, make_unit
 
@@ -216,3 +216,49 @@ def test_it_narrows_the_summary_to_one_industry_of_companies() -> None:
     assert only_ai.figures["incubatee_area_share"].numerator == Decimal("100.00")
     assert only_ai.figures["vacancy_area"] == everyone.figures["vacancy_area"]
     assert any("Artificial intelligence" in e for e in only_ai.figures["churn"].excludes)
+    for name in ("time_weighted_occupancy_area", "vacancy_spell_days"):
+        assert any("not narrowed" in e for e in only_ai.figures[name].excludes)
+        assert not any("not narrowed" in e for e in everyone.figures[name].excludes)
+
+
+def test_it_keeps_other_industries_units_under_fit_out_in_the_trends_base() -> None:
+    floor = make_floor(make_carrier())
+    fitting_out = space(floor=floor, ready_on=D + days(200))
+    lease(fitting_out, make_tenant(industry=Industry.AI), D - days(150))
+    lease(space(floor=floor), make_tenant(industry=Industry.BIOMEDICINE), D - days(150))
+    on = occupancy_on(Unit.objects.all(), D, industry=Industry.BIOMEDICINE)
+    last = occupancy_trend(Unit.objects.all(), D, months=1, industry=Industry.BIOMEDICINE)[-1]
+    assert last.leasable_area == on["occupancy_area"].denominator == Decimal("200.00")
+    assert last.occupancy_area == on["occupancy_area"].value == Decimal("0.5000")
+
+
+def test_it_does_not_count_an_upgrade_of_a_company_that_had_left() -> None:
+    floor = make_floor(make_carrier())
+    gone = make_tenant()
+    Qualification.objects.create(tenant=gone, kind="tech_sme", valid_from=D - days(2000))
+    Qualification.objects.create(tenant=gone, kind="high_tech", valid_from=D + days(10))
+    lease(space(floor=floor), gone, D - days(1500), D - days(800), state="ended")
+    assert incubation_period(Unit.objects.all(), D, D + days(60))["upgrades"].value == 0
+
+
+def test_it_flags_incubation_past_its_limit_from_the_calendar_day() -> None:
+    floor = make_floor(make_carrier())
+    entered = dt.date(2021, 6, 2)  # 48 months end on 2025-06-02 = D
+    lease(space(floor=floor), incubatee(entered), entered)
+    units = Unit.objects.all()
+    assert incubation_on(units, D - days(1))["incubatees_over_limit"].value == 0
+    assert incubation_on(units, D)["incubatees_over_limit"].value == 1
+
+
+def test_it_judges_thresholds_on_the_exact_ratio_not_the_rounded_one() -> None:
+    share = next(t for t in THRESHOLDS if t.figure == "incubatee_area_share")
+    almost = Figure(
+        "incubatee_area_share",
+        Decimal("0.7500"),  # 74.996 % rounds to 75.00 %
+        Decimal("74996"),
+        Decimal("100000"),
+        "area",
+        on=D,
+    )
+    assert share.passes(almost.value) is True
+    assert share.judge(almost) is False

@@ -271,7 +271,7 @@ def test_it_prints_every_figure_with_changes_for_a_building_floor_and_kind() -> 
         ["--building", "A"],
         ["--carrier", "ycl", "--floor", "1"],
         ["--carrier", "ycl", "--building", "Z"],
-        ["--industry", "astrology"],
+        ["--tenant-industry", "astrology"],
     ],
 )
 def test_it_refuses_unclear_command_arguments(args: list[str]) -> None:

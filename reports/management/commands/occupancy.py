@@ -42,9 +42,10 @@ class Command(BaseCommand):
         parser.add_argument("--floor", type=int, help="Floor level within --building.")
         parser.add_argument("--kind", choices=Unit.Kind.values, help="Only units of this kind.")
         parser.add_argument(
-            "--industry",
+            "--tenant-industry",
+            dest="industry",
             choices=Industry.values,
-            help="Occupancy of space allocated to companies of this industry.",
+            help="Figures for the companies of this industry (their share of the space).",
         )
         parser.add_argument("--format", choices=["table", "json"], default="table")
 
