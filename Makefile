@@ -49,10 +49,10 @@ format: $(VENV)/.installed-dev
 serve: $(VENV)/.installed
 	$(BIN)/python manage.py collectstatic --noinput
 	$(BIN)/python manage.py migrate --noinput
-	@# Without Redis the cache is per process: one worker (with threads) keeps the
-	@# dashboard's cached figures coherent with every write; with Redis, several.
+	@# Without Redis the cache is per process: one worker (with threads), whatever
+	@# WEB_CONCURRENCY says, keeps cached figures coherent with every write; with Redis, several.
 	$(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --access-logfile - --threads 4 \
-		--workers $${WEB_CONCURRENCY:-$$(if [ -n "$$REDIS_URL" ]; then echo 3; else echo 1; fi)}
+		--workers $$(if [ -n "$$REDIS_URL" ]; then echo $${WEB_CONCURRENCY:-3}; else echo 1; fi)
 
 ## make worker: build queued reports (district PDF, large exports) from Redis (set REDIS_URL; without it reports build inline)
 worker: $(VENV)/.installed

@@ -29,6 +29,7 @@ import datetime as dt
 import hashlib
 import logging
 import math
+import threading
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -44,9 +45,11 @@ log = logging.getLogger("zaiti.reports")
 T = TypeVar("T")
 
 GENERATION_KEY = "reports:generation"
-# Upper bound of any entry's life. Invalidation is exact without it; it only
-# keeps entries of a long-unchanged generation from sitting in Redis forever.
-MAX_TIMEOUT = 6 * 3600
+# Upper bound of any entry's life. Invalidation is exact while the cache is
+# shared and reachable; this bounds what it cannot see: a write made while
+# Redis was unreachable (if its process ends before Redis is back, see
+# bump()), or, without Redis, a write from another process (a cron command).
+MAX_TIMEOUT = 15 * 60
 # The generation itself must outlive every entry keyed by it.
 GENERATION_TIMEOUT = None  # never expires (Redis may still evict it: see generation())
 
@@ -72,8 +75,18 @@ def _fresh_generation() -> int:
     return time.time_ns()
 
 
+# A change this process could not announce because the cache was unreachable.
+_unannounced = threading.Event()
+
+
 def generation() -> int | None:
     """The current generation, or None while the cache is unavailable (then: do not cache)."""
+    if _unannounced.is_set():
+        # Announce the change now: entries cached before the outage are stale.
+        cache.set(GENERATION_KEY, _fresh_generation(), timeout=GENERATION_TIMEOUT)
+        if cache.get(GENERATION_KEY) is None:
+            return None
+        _unannounced.clear()
     value = cache.get(GENERATION_KEY)
     if value is None:
         # First use, or evicted: start a new one. add() keeps a concurrent
@@ -87,10 +100,15 @@ def bump() -> None:
     """Move to a new generation: every cached figure is out of date from now on."""
     try:
         cache.incr(GENERATION_KEY)
+        return
     except ValueError:
         # Missing (never set, evicted, or the cache is down): a fresh value is
         # as good as an increment, since no entry can carry it yet.
         cache.set(GENERATION_KEY, _fresh_generation(), timeout=GENERATION_TIMEOUT)
+    if cache.get(GENERATION_KEY) is None:
+        # Unreachable: when it answers again its old entries would look
+        # current. This process announces the change at its next read.
+        _unannounced.set()
 
 
 def figures_changed(using: str | None = None) -> None:
@@ -107,9 +125,7 @@ def figures_changed(using: str | None = None) -> None:
 
 
 def _on_change(sender: type[Model], using: str = "default", **kwargs: Any) -> None:
-    if kwargs.get("raw"):
-        return  # loaddata: fixtures bump once they are loaded, via figures_changed()
-    figures_changed(using)
+    figures_changed(using)  # loaddata's raw saves too: fixtures change figures like any write
 
 
 def _on_m2m_change(sender: type[Model], action: str, using: str = "default", **kwargs: Any) -> None:

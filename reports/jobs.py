@@ -80,7 +80,7 @@ def report_request(*, kind: str, params: dict[str, Any], scope: Scope) -> Report
     key = dedupe_key(kind, params, carrier_ids)
     user = scope.user if scope.user.is_authenticated else None
     for _attempt in range(3):
-        _abandon_stale(key)
+        abandon_stale(dedupe_key=key)
         try:
             # A savepoint: on PostgreSQL a failed INSERT would otherwise poison
             # the caller's transaction.
@@ -104,10 +104,13 @@ def report_request(*, kind: str, params: dict[str, Any], scope: Scope) -> Report
     raise RuntimeError("could not record or find the report job")  # pragma: no cover
 
 
-def _abandon_stale(key: str) -> None:
-    ReportJob.objects.live().filter(
-        dedupe_key=key, updated_at__lt=timezone.now() - STALE_AFTER
-    ).update(
+def abandon_stale(**lookup: object) -> None:
+    """Fail live jobs that stopped making progress (a dead worker, a lost queue entry).
+
+    Run when the same report is asked for again and whenever a job's status
+    is read, so a page following a stuck job stops waiting.
+    """
+    ReportJob.objects.live().filter(updated_at__lt=timezone.now() - STALE_AFTER, **lookup).update(
         status=ReportJob.Status.FAILED,
         error=_("Abandoned: the report stopped making progress. Ask for it again."),
         finished_at=timezone.now(),
@@ -223,7 +226,10 @@ def report_run(job_id: str) -> None:
     progress = _progress_writer(job_id)
     try:
         data, filename = _build(job, progress)
-    except Exception as exc:
+        # An unguessable directory: media may be served by a web server one day;
+        # the file is only ever linked through the scoped download view.
+        job.file.save(f"{secrets.token_urlsafe(24)}/{filename}", ContentFile(data), save=False)
+    except Exception as exc:  # the job must end as failed, whatever went wrong
         logger.exception("report job %s failed", job_id)
         with translation.override(job.params.get("lang", settings.LANGUAGE_CODE)):
             message = _(
@@ -234,9 +240,6 @@ def report_run(job_id: str) -> None:
             status=ReportJob.Status.FAILED, error=message, finished_at=timezone.now()
         )
         return
-    # An unguessable directory: media may be served by a web server one day;
-    # the file is only ever linked through the scoped download view.
-    job.file.save(f"{secrets.token_urlsafe(24)}/{filename}", ContentFile(data), save=False)
     total = ReportJob.objects.values_list("progress_total", flat=True).get(pk=job_id) or 1
     ReportJob.objects.filter(pk=job_id).update(
         status=ReportJob.Status.DONE,

@@ -32,7 +32,7 @@ from django.views.decorators.http import require_POST, require_safe
 from carriers.models import Carrier
 from leasing.access import Scope, get_in_scope, request_scope
 from reports import exports
-from reports.jobs import report_request
+from reports.jobs import abandon_stale, report_request
 from reports.models import ReportJob
 from reports.pdf.carrier import carrier_report
 
@@ -288,7 +288,11 @@ def job(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
 @login_required
 @require_safe
 def job_status(request: HttpRequest, job_id: uuid.UUID) -> JsonResponse:
-    response = JsonResponse(_status(_job_in_scope(request, job_id)))
+    job = _job_in_scope(request, job_id)
+    if job.is_live:
+        abandon_stale(pk=job.pk)
+        job.refresh_from_db()
+    response = JsonResponse(_status(job))
     response["Cache-Control"] = "no-store"
     return response
 

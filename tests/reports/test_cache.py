@@ -28,7 +28,8 @@ from leasing.models import Allocation
 from reports import cache as figure_cache
 from reports import selectors
 from reports.cache import GENERATION_KEY, FigureCache
-from tests.leasing.workflow import days, make_lease, today
+from tests.factories import make_carrier, make_tenant, make_unit
+from tests.leasing.workflow import days, make_leadership, make_lease, today
 from tests.reports.dash_world import Zone, build_zone
 
 API = "/api/v1/occupancy/"
@@ -259,3 +260,37 @@ def test_it_answers_right_with_redis_unreachable(zone: Zone) -> None:
         assert occupancy(client)[0] == Decimal("0.8500")
         grid = client.get("/carriers/ycl2/grid/")
         assert "昆山乙丑生物医药有限公司" in grid.content.decode()
+
+
+class _Unreachable:
+    """The cache as ResilientRedisCache answers while Redis is down."""
+
+    def incr(self, *args: object, **kwargs: object) -> int:
+        raise ValueError("cache unavailable")
+
+    def set(self, *args: object, **kwargs: object) -> None:
+        return None
+
+    def get(self, *args: object, **kwargs: object) -> None:
+        return None
+
+    def add(self, *args: object, **kwargs: object) -> bool:
+        return False
+
+
+@pytest.mark.django_db
+def test_it_announces_a_change_made_while_the_cache_was_unreachable(monkeypatch) -> None:
+    unit = make_unit(make_carrier(), gross_area=Decimal("100.00"), usable_area=Decimal("80.00"))
+    place = selectors.district(scope_for(make_leadership()))
+    day = timezone.localdate()
+    before = selectors.summary_for(place, day, selectors.Filters(), figure_cache.FigureCache())
+    assert before.figures["occupancy_area"].value == 0
+
+    monkeypatch.setattr(figure_cache, "cache", _Unreachable())  # a blip during the write
+    Allocation.objects.create(
+        unit=unit, tenant=make_tenant(), start=day, end=None, state=Allocation.State.ACTIVE
+    )
+    monkeypatch.undo()  # the cache is back, with the old generation and entries in it
+
+    after = selectors.summary_for(place, day, selectors.Filters(), figure_cache.FigureCache())
+    assert after.figures["occupancy_area"].value == 1

@@ -123,6 +123,26 @@ def test_it_abandons_a_job_that_stopped_moving(world: ReportWorld) -> None:
     assert stuck.status == ReportJob.Status.FAILED and stuck.error
 
 
+def test_it_tells_a_page_following_a_stuck_job_that_it_failed(world: ReportWorld) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    stuck = ReportJob.objects.create(
+        kind=ReportJob.Kind.DISTRICT_PDF,
+        params=PARAMS,
+        dedupe_key="stuck",
+        carrier_ids=[world.x.pk],
+        requested_by=world.leader,
+        status=ReportJob.Status.QUEUED,  # a lost queue entry: no worker will ever take it
+    )
+    ReportJob.objects.filter(pk=stuck.pk).update(updated_at=timezone.now() - dt.timedelta(hours=1))
+
+    status = client_for(world.leader).get(reverse("reports:job_status", args=[stuck.pk])).json()
+
+    assert status["status"] == "failed" and status["error"]
+
+
 def test_it_runs_a_job_once_even_if_started_twice(world: ReportWorld) -> None:
     job = jobs.report_request(
         kind=ReportJob.Kind.DISTRICT_CSV, params=PARAMS, scope=scope_for(world.leader)
