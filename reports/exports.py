@@ -87,25 +87,11 @@ class Table:
 
 
 def _basis(figure: Figure) -> str:
-    names = {
-        "area": _("by gross area"),
-        "count": _("by unit count"),
-        "seats": _("by seats"),
-        "rent": _("by rent"),
-        "days": _("in days"),
-        "months": _("in months"),
-    }
-    return names.get(figure.basis, figure.basis)
+    return labels.basis_label(figure.basis)
 
 
 def _when(figure: Figure) -> str:
-    if figure.on:
-        return figure.on.isoformat()
-    if figure.period:
-        start, end = figure.period
-        # Periods are half-open: show the last day that counts.
-        return f"{start.isoformat()} – {(end - dt.timedelta(days=1)).isoformat()}"
-    return ""
+    return labels.when_label(figure)
 
 
 def kpi_table(result: Summary) -> Table:

@@ -36,22 +36,16 @@ from leasing.models import Allocation
 from reports.metrics import (
     BASIS_AREA,
     BASIS_COUNT,
+    SIGNED,
     Figure,
     _of_industry,
     cents,
     industry_note,
+    period_note,
     ratio,
 )
 
 BASIS_DAYS = "days"
-SIGNED = (Allocation.State.ACTIVE, Allocation.State.ENDED)
-
-
-def _period_note(start: dt.date, end: dt.date) -> str:
-    return _("Period is half-open: from %(start)s up to, not including, %(end)s") % {
-        "start": start.isoformat(),
-        "end": end.isoformat(),
-    }
 
 
 def _median(
@@ -66,7 +60,7 @@ def _median(
         Decimal(len(values)),
         BASIS_DAYS,
         period=(start, end),
-        excludes=[_period_note(start, end), *excludes],
+        excludes=[period_note(start, end), *excludes],
     )
 
 
@@ -243,7 +237,7 @@ def churn_and_absorption(
             BASIS_COUNT,
             period=period,
             excludes=[
-                _period_note(start, end),
+                period_note(start, end),
                 _("Leases ending in the period ÷ leases running on its first day"),
                 *notes,
             ],

@@ -26,16 +26,17 @@ from reports.metrics import (
     BASIS_AREA,
     BASIS_COUNT,
     LET,
+    SIGNED,
     ZERO,
     Figure,
     _of_industry,
     cents,
     industry_note,
     occupancy_on,
+    period_note,
     ratio,
 )
 
-SIGNED = (Allocation.State.ACTIVE, Allocation.State.ENDED)
 # Longer incubation allowed for these industries (48 months otherwise).
 LONG_INCUBATION = {Industry.BIOMEDICINE, Industry.INTEGRATED_CIRCUITS, Industry.MODERN_AGRICULTURE}
 MONTHS_LIMIT, MONTHS_LIMIT_LONG = 48, 60
@@ -237,10 +238,7 @@ def incubation_period(
         .distinct()
         .count()
     )
-    note = _("Period is half-open: from %(start)s up to, not including, %(end)s") % {
-        "start": start.isoformat(),
-        "end": end.isoformat(),
-    }
+    note = period_note(start, end)
     return {
         "graduates": Figure(
             "graduates",

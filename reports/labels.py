@@ -6,6 +6,7 @@ name figures through this table, so a figure reads the same everywhere.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
@@ -106,3 +107,29 @@ def format_change(name: str, change: Decimal | None) -> str:
             "n": number_format(_rounded(size * 100, 1), 1),
         }
     return f"{sign}{format_value(name, size)}"
+
+
+# basis → (as a table cell says it, as a narrow PDF column says it)
+BASES: dict[str, tuple[Promise, Promise]] = {
+    "area": (_("by gross area"), _("area")),
+    "count": (_("by unit count"), _("count")),
+    "seats": (_("by seats"), _("seats")),
+    "rent": (_("by rent"), _("rent")),
+    "days": (_("in days"), _("days")),
+    "months": (_("in months"), _("months")),
+}
+
+
+def basis_label(basis: str, *, short: bool = False) -> str:
+    entry = BASES.get(basis)
+    return str(entry[1 if short else 0]) if entry else basis
+
+
+def when_label(figure: Figure) -> str:
+    """The figure's date, or its period as people read it (the last day that counts)."""
+    if figure.on:
+        return figure.on.isoformat()
+    if figure.period:
+        start, end = figure.period  # half-open: the end is not in it
+        return f"{start.isoformat()} – {(end - dt.timedelta(days=1)).isoformat()}"
+    return ""

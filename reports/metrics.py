@@ -55,6 +55,8 @@ BASIS_COUNT = "count"
 BASIS_SEATS = "seats"
 BASIS_RENT = "rent"
 
+# Signed leases: holds and cancellations are offers, not lettings.
+SIGNED = (Allocation.State.ACTIVE, Allocation.State.ENDED)
 ALLOCATED = (UnitStatus.HELD, UnitStatus.OCCUPIED, UnitStatus.AVAILABLE_SOON)
 LET = (UnitStatus.OCCUPIED, UnitStatus.AVAILABLE_SOON)
 BASE = (UnitStatus.VACANT, *ALLOCATED)
@@ -104,6 +106,13 @@ def _money(expression: Any) -> ExpressionWrapper:
 def cents(value: Any) -> Decimal:
     """A sum from the database as a Decimal to the cent (None, for no rows, is 0)."""
     return Decimal(value or 0).quantize(CENTS)
+
+
+def period_note(start: dt.date, end: dt.date) -> str:
+    return _("Period is half-open: from %(start)s up to, not including, %(end)s") % {
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+    }
 
 
 def _of_industry(prefix: str, industry: str | None) -> Q:
@@ -502,8 +511,7 @@ def time_weighted_occupancy(
         BASIS_AREA,
         period=(start, end),
         excludes=[
-            _("Period is half-open: from %(start)s up to, not including, %(end)s")
-            % {"start": start.isoformat(), "end": end.isoformat()},
+            period_note(start, end),
             _("Numerator and denominator in m² × days"),
             _(
                 "Days not for lease, before service, after retirement, or under fit-out "

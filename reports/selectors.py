@@ -283,27 +283,6 @@ def _change(name: str, change: Decimal | None, good_when_up: bool) -> Change:
     )
 
 
-BASIS_LABELS: dict[str, Callable[[], str]] = {
-    "area": lambda: _("by gross area"),
-    "count": lambda: _("by number of units"),
-    "seats": lambda: _("by seats"),
-    "rent": lambda: _("by rent"),
-    "days": lambda: _("in days"),
-}
-
-
-def basis_label(basis: str) -> str:
-    return BASIS_LABELS[basis]() if basis in BASIS_LABELS else basis
-
-
-def when_label(figure: Figure) -> str:
-    """The figure's date, or its period as people read it (last day included)."""
-    if figure.period:
-        start, end = figure.period
-        return f"{start.isoformat()} – {(end - dt.timedelta(days=1)).isoformat()}"
-    return figure.on.isoformat() if figure.on else ""
-
-
 def amount(basis: str, value: Decimal) -> str:
     """A numerator or denominator with its unit."""
     if basis == "area":
@@ -330,11 +309,11 @@ class Tile:
 
     @property
     def basis(self) -> str:
-        return basis_label(self.figure.basis) if self.figure else ""
+        return labels.basis_label(self.figure.basis) if self.figure else ""
 
     @property
     def when(self) -> str:
-        return when_label(self.figure) if self.figure else ""
+        return labels.when_label(self.figure) if self.figure else ""
 
     @property
     def ratio_text(self) -> str:

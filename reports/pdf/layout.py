@@ -200,23 +200,11 @@ def data_table(
 
 
 def basis_text(figure: Figure) -> str:
-    return {
-        "area": _("area"),
-        "count": _("count"),
-        "seats": _("seats"),
-        "rent": _("rent"),
-        "days": _("days"),
-        "months": _("months"),
-    }.get(figure.basis, figure.basis)
+    return labels.basis_label(figure.basis, short=True)
 
 
 def when_text(figure: Figure) -> str:
-    if figure.on:
-        return figure.on.isoformat()
-    if figure.period:
-        start, end = figure.period
-        return f"{start.isoformat()} – {(end - dt.timedelta(days=1)).isoformat()}"
-    return ""
+    return labels.when_label(figure)
 
 
 def _ranges(numbers: list[int]) -> str:
