@@ -28,13 +28,7 @@ from reports.pdf.layout import WIDTH, Styles, p
 
 # The figures of the KPI table, in reading order (any the summary lacks are skipped).
 KPI_ORDER = (
-    "occupancy_area",
-    "occupancy_count",
-    "occupancy_seats",
-    "occupancy_economic",
-    "vacancy_area",
-    "exposure_area",
-    "vacant_turnkey_ready",
+    *layout.OCCUPANCY_FIGURES,
     "time_weighted_occupancy_area",
     "time_to_fill_days",
     "time_to_first_offer_days",

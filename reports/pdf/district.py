@@ -25,16 +25,10 @@ from reports import exports
 from reports.metrics import Figure
 from reports.pdf import layout
 from reports.pdf.carrier import floor_chart_rows, floor_charts
-from reports.pdf.layout import WIDTH, Styles, p
+from reports.pdf.layout import OCCUPANCY_FIGURES, WIDTH, Styles, p
 
 SUMMARY_FIGURES = (
-    "occupancy_area",
-    "occupancy_count",
-    "occupancy_seats",
-    "occupancy_economic",
-    "vacancy_area",
-    "exposure_area",
-    "vacant_turnkey_ready",
+    *OCCUPANCY_FIGURES,
     "time_weighted_occupancy_area",
     "time_to_fill_days",
     "vacancy_spell_days",
@@ -46,15 +40,7 @@ SUMMARY_FIGURES = (
     "graduates",
     "upgrades",
 )
-CARRIER_FIGURES = (
-    "occupancy_area",
-    "occupancy_count",
-    "occupancy_seats",
-    "occupancy_economic",
-    "vacancy_area",
-    "exposure_area",
-    "vacant_turnkey_ready",
-)
+CARRIER_FIGURES = OCCUPANCY_FIGURES
 
 
 class CarrierHeading(Paragraph):

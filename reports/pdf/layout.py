@@ -199,6 +199,18 @@ def data_table(
 # --- figures with their basis -----------------------------------------------------------------
 
 
+# The figures on a date every report leads with, in reading order.
+OCCUPANCY_FIGURES = (
+    "occupancy_area",
+    "occupancy_count",
+    "occupancy_seats",
+    "occupancy_economic",
+    "vacancy_area",
+    "exposure_area",
+    "vacant_turnkey_ready",
+)
+
+
 def basis_text(figure: Figure) -> str:
     return labels.basis_label(figure.basis, short=True)
 
