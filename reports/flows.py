@@ -204,12 +204,15 @@ def churn_and_absorption(
         unit_id=OuterRef("unit_id"), tenant_id=OuterRef("tenant_id"), end=OuterRef("start")
     )
     area = DecimalField(max_digits=20, decimal_places=2)
-    moved_in = Q(start__gte=start, start__lt=end, renewing=False)
-    moved_out = Q(end__gte=start, end__lt=end, renewed=False)
+    # The renewal checks sit inside the conditions, after the date tests, so
+    # the database looks for a renewal only for leases moving in or out.
+    moved_in = Q(start__gte=start, start__lt=end) & ~Exists(renewing)
+    moved_out = Q(end__gte=start, end__lt=end) & ~Exists(renewed)
     running = Q(start__lte=start) & (Q(end__isnull=True) | Q(end__gt=start))
     t: dict[str, Any] = (
         leases.filter(_of_industry("", industry), unit__in=units)
-        .annotate(renewed=Exists(renewed), renewing=Exists(renewing))
+        # Only leases that touch the period can count in any of the sums.
+        .filter(Q(start__lt=end) & (Q(end__isnull=True) | Q(end__gte=start)))
         .order_by()
         .aggregate(
             running=Count("pk", filter=running),
