@@ -25,6 +25,7 @@ from django.utils.translation import gettext
 
 from carriers.models import Carrier, Unit
 from leasing.models import Allocation, Event, SpaceRequest, Tenant
+from leasing.notify import offer_made
 from leasing.offers import (
     HOLD_DAYS,
     live_offer,
@@ -329,8 +330,9 @@ def test_it_emails_the_offer_to_the_tenants_users_and_contact_after_commit(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         hold = offer_make(request=request_, unit=unit, actor=manager)
     assert mailoutbox == []  # nothing is sent before the offer is committed
-    assert len(callbacks) == 1
-    callbacks[0]()
+    mails = [c for c in callbacks if getattr(c, "func", None) is offer_made]
+    assert len(mails) == 1  # (the other callbacks move the dashboard's cache on)
+    mails[0]()
 
     assert len(mailoutbox) == 1
     mail = mailoutbox[0]
@@ -814,5 +816,5 @@ def test_it_sends_no_mail_to_a_company_without_addresses(
     request = make_request(silent)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         offer_make(request=request, unit=unit, actor=make_user())
-    assert len(callbacks) == 1
+    assert [c for c in callbacks if getattr(c, "func", None) is offer_made]  # it ran, sent nothing
     assert mailoutbox == []
