@@ -233,6 +233,9 @@ def incubation_period(
         Qualification.objects.filter(
             kind=Qualification.Kind.HIGH_TECH, valid_from__gte=start, valid_from__lt=end
         )
+        # Only the units' companies: lets the database start from them, not
+        # from every qualification of the district.
+        .filter(tenant_id__in=leases.values("tenant_id"))
         .filter(Exists(housed_then), Exists(sme_before))
         .values("tenant_id")
         .distinct()
