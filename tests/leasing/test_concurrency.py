@@ -41,7 +41,11 @@ from tests.factories import make_tenant, make_unit
 ROOT = Path(__file__).resolve().parents[2]
 THREADS = 8
 WINDOW = 0.2  # seconds between "no conflict found" and the insert
-JOIN_TIMEOUT = 30.0
+# A guard against a hang, not a speed check. Without the unit lock the racers'
+# inserts deadlock on the exclusion constraint, and PostgreSQL breaks each
+# deadlock only after deadlock_timeout (1 s), up to 5 times per racer: on a
+# loaded 2-core CI machine that once took longer than 30 s.
+JOIN_TIMEOUT = 120.0
 START = dt.date(2025, 7, 1)
 
 NO_OVERLAP = importlib.import_module("leasing.migrations.0002_allocation_no_overlap")
