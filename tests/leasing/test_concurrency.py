@@ -42,9 +42,9 @@ ROOT = Path(__file__).resolve().parents[2]
 THREADS = 8
 WINDOW = 0.2  # seconds between "no conflict found" and the insert
 # A guard against a hang, not a speed check. Without the unit lock the racers'
-# inserts deadlock on the exclusion constraint, and PostgreSQL breaks each
-# deadlock only after deadlock_timeout (1 s), up to 5 times per racer: on a
-# loaded 2-core CI machine that once took longer than 30 s.
+# inserts can deadlock on the exclusion constraint, and PostgreSQL breaks each
+# deadlock only after deadlock_timeout (1 s). In one CI run, before writers
+# backed off at random (leasing.services._write), that took 39 deadlocks in 39 s.
 JOIN_TIMEOUT = 120.0
 START = dt.date(2025, 7, 1)
 
