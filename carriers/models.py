@@ -8,7 +8,9 @@ carriers/status.py.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from decimal import Decimal
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -207,6 +209,11 @@ class Unit(models.Model):
         help_text=_("First day the unit no longer exists as leasable space."),
     )
 
+    # Where the unit lies on its floor's plan, in fractions of the plan's width
+    # and height (so a re-uploaded plan of another resolution keeps it):
+    # {"kind": "rect" | "polygon", "points": [[x, y], ...]}. See carriers/shapes.py.
+    shape = models.JSONField(_("shape on the floor plan"), null=True, blank=True)
+
     objects = UnitQuerySet.as_manager()
 
     class Meta:
@@ -277,3 +284,83 @@ class Unit(models.Model):
 
     def in_service_on(self, day: dt.date) -> bool:
         return self.in_service_from <= day and (self.retired_on is None or day < self.retired_on)
+
+
+def unguessable_upload_to(instance: models.Model, filename: str) -> str:
+    """An upload path nobody can guess or enumerate: a random 192-bit token.
+
+    Every image is re-encoded before it is stored (carriers/images.py), so the
+    extension is the one of the format we wrote, never the uploader's.
+    """
+    suffix = Path(filename).suffix.lower()
+    return f"{instance._meta.model_name}/{secrets.token_urlsafe(24)}{suffix}"
+
+
+class StoredImage(models.Model):
+    """An uploaded picture as kept: re-encoded, EXIF stripped, with two thumbnails.
+
+    Files live under MEDIA_ROOT with random names and are never served by the
+    web server directly: carriers/media_views.py checks the asker's scope first.
+    """
+
+    image = models.ImageField(
+        _("image"), upload_to=unguessable_upload_to, width_field="width", height_field="height"
+    )
+    thumb_small = models.ImageField(_("small thumbnail"), upload_to=unguessable_upload_to)
+    thumb_large = models.ImageField(_("large thumbnail"), upload_to=unguessable_upload_to)
+    width = models.PositiveIntegerField(_("width (px)"), editable=False, default=0)
+    height = models.PositiveIntegerField(_("height (px)"), editable=False, default=0)
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+
+    class Meta:
+        abstract = True
+
+
+class FloorPlan(StoredImage):
+    floor = models.OneToOneField(
+        Floor, on_delete=models.CASCADE, related_name="plan", verbose_name=_("floor")
+    )
+
+    class Meta:
+        verbose_name = _("floor plan")
+        verbose_name_plural = _("floor plans")
+
+    def __str__(self) -> str:
+        return str(self.floor)
+
+
+class UnitPhoto(StoredImage):
+    unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="photos", verbose_name=_("unit")
+    )
+    caption = models.CharField(_("caption"), max_length=120, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("unit photo")
+        verbose_name_plural = _("unit photos")
+        ordering = ["unit", "position", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.unit} #{self.position}"
+
+
+class CarrierCover(StoredImage):
+    carrier = models.OneToOneField(
+        Carrier, on_delete=models.CASCADE, related_name="cover", verbose_name=_("carrier")
+    )
+
+    class Meta:
+        verbose_name = _("cover photo")
+        verbose_name_plural = _("cover photos")
+
+    def __str__(self) -> str:
+        return str(self.carrier)
