@@ -10,17 +10,21 @@ CI must never pass by skipping the tests that prove integrity.
 from __future__ import annotations
 
 import os
+import shutil
+from collections.abc import Iterator
 
 import pytest
 from django.conf import settings
 from django.db import connection
+
+from tests.redis_server import RedisServer
 
 
 def _require_services() -> bool:
     return os.environ.get("REQUIRE_SERVICES", "") == "1"
 
 
-def _missing(reason: str) -> None:
+def missing_service(reason: str) -> None:
     if _require_services():
         pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
     pytest.skip(reason)
@@ -29,9 +33,9 @@ def _missing(reason: str) -> None:
 @pytest.fixture(autouse=True)
 def _service_markers(request: pytest.FixtureRequest) -> None:
     if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
-        _missing("needs PostgreSQL: run with DATABASE_URL=postgres://... (the CI pass does)")
+        missing_service("needs PostgreSQL: run with DATABASE_URL=postgres://... (the CI pass does)")
     if request.node.get_closest_marker("redis") and not settings.REDIS_URL:
-        _missing("needs Redis: run with REDIS_URL=redis://... (the CI pass does)")
+        missing_service("needs Redis: run with REDIS_URL=redis://... (the CI pass does)")
 
 
 @pytest.fixture(autouse=True)
@@ -41,3 +45,17 @@ def _fresh_cache() -> None:
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    """A real Redis of the test's own, which it may stop and start (tests/redis_server.py)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        missing_service("needs the redis-server binary to stop and restart a real Redis")
+    server = RedisServer(binary)  # type: ignore[arg-type]
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

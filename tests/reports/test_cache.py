@@ -20,6 +20,7 @@ from django.core.cache import cache, caches
 from django.db import connection, transaction
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from leasing.access import scope_for
@@ -30,6 +31,7 @@ from reports import selectors
 from reports.cache import GENERATION_KEY, FigureCache
 from tests.factories import make_carrier, make_tenant, make_unit
 from tests.leasing.workflow import days, make_leadership, make_lease, today
+from tests.redis_server import RedisServer, cache_settings
 from tests.reports.dash_world import Zone, build_zone
 
 API = "/api/v1/occupancy/"
@@ -294,3 +296,38 @@ def test_it_announces_a_change_made_while_the_cache_was_unreachable(monkeypatch)
 
     after = selectors.summary_for(place, day, selectors.Filters(), figure_cache.FigureCache())
     assert after.figures["occupancy_area"].value == 1
+
+
+@pytest.mark.django_db
+def test_it_keeps_working_while_a_real_redis_stops_and_caches_again_when_it_returns(
+    zone: Zone, redis_server: RedisServer
+) -> None:
+    """A real Redis server killed under the running site, then started again.
+
+    While it is down every page and report answers from the database with the
+    right figures, a change made meanwhile shows at once; once it is back the
+    figures are cached again (the second read takes fewer queries)."""
+    with override_settings(CACHES=cache_settings(redis_server)):
+        client = leader_client(zone)
+        assert assert_cached(client) == Decimal("0.5500")
+
+        redis_server.stop()
+        pages = (
+            "/",
+            "/carriers/ycl2/",
+            "/carriers/ycl2/grid/",
+            API,
+            reverse("reports:carrier_pdf", args=["ycl2"]),
+            reverse("reports:carrier_xlsx", args=["ycl2"]),
+        )
+        for url in pages:
+            assert client.get(url).status_code == 200, url
+        make_lease(zone.units["A-201"], today(), None, tenant=zone.tenants["yichou"])
+        first, first_queries = occupancy(client)
+        again, again_queries = occupancy(client)
+        assert first == again == Decimal("0.8500")
+        assert again_queries == first_queries  # nothing cached while it is down
+
+        redis_server.start()
+        assert assert_cached(client) == Decimal("0.8500")
+        assert caches["default"].get(GENERATION_KEY) is not None  # in the new Redis
