@@ -22,6 +22,7 @@ import logging
 import secrets
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -46,6 +47,9 @@ STALE_AFTER = dt.timedelta(minutes=15)
 # The district PDF for 600 carriers takes about a minute and a half.
 JOB_TIMEOUT = 30 * 60
 PROGRESS_EVERY = 0.5  # seconds between progress writes
+# Finished reports (their files and rows) are kept this long, then pruned by the
+# next build: long enough to download again, not forever on the disk.
+KEEP_FOR = dt.timedelta(days=7)
 
 Kind = ReportJob.Kind
 DISTRICT_KINDS = (Kind.DISTRICT_PDF, Kind.DISTRICT_XLSX, Kind.DISTRICT_CSV)
@@ -249,3 +253,27 @@ def report_run(job_id: str) -> None:
         progress_total=total,
         finished_at=timezone.now(),
     )
+    report_prune()
+
+
+def report_prune(*, now: dt.datetime | None = None) -> int:
+    """Delete jobs finished more than KEEP_FOR ago, and their files. Returns how many.
+
+    Run after each build, so the reports folder holds about a week of reports
+    whatever the traffic. The row goes first: a download racing the prune
+    then gets a 404, never a row pointing at a missing file.
+    """
+    cutoff = (now or timezone.now()) - KEEP_FOR
+    old = list(ReportJob.objects.filter(finished_at__lt=cutoff).exclude(status__in=ReportJob.LIVE))
+    if not old:
+        return 0
+    ReportJob.objects.filter(pk__in=[job.pk for job in old]).delete()
+    for job in old:
+        if job.file:
+            try:
+                folder = Path(job.file.path).parent  # the job's own unguessable folder
+                job.file.delete(save=False)
+                folder.rmdir()
+            except OSError:  # already gone, or the disk refuses: the row is gone anyway
+                logger.warning("could not delete the file of report job %s", job.pk)
+    return len(old)

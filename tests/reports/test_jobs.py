@@ -105,6 +105,40 @@ def test_it_builds_again_once_the_first_has_finished(world: ReportWorld) -> None
     assert again.pk != first.pk
 
 
+def test_it_prunes_reports_finished_over_a_week_ago_with_their_files(
+    world: ReportWorld,
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    scope = scope_for(world.leader)
+    made = []
+    for table in ("league", "floors", "kpis"):
+        job = jobs.report_request(
+            kind=ReportJob.Kind.DISTRICT_CSV, params={**PARAMS, "table": table}, scope=scope
+        )
+        jobs.report_run(str(job.pk))
+        job.refresh_from_db()
+        made.append(job)
+    old, recent, fresh = made
+    now = timezone.now()
+    ReportJob.objects.filter(pk=old.pk).update(finished_at=now - jobs.KEEP_FOR - dt.timedelta(1))
+    ReportJob.objects.filter(pk=recent.pk).update(finished_at=now - jobs.KEEP_FOR + dt.timedelta(1))
+    live = ReportJob.objects.create(kind="district_pdf", dedupe_key="live", params=PARAMS)
+    ReportJob.objects.filter(pk=live.pk).update(finished_at=now - dt.timedelta(days=30))
+
+    assert jobs.report_prune() == 1
+
+    assert not Path(old.file.path).exists()
+    assert not Path(old.file.path).parent.exists()
+    assert not ReportJob.objects.filter(pk=old.pk).exists()
+    for kept in (recent, fresh):
+        assert Path(kept.file.path).exists()
+    assert ReportJob.objects.filter(pk=live.pk).exists()  # never a queued or running one
+    assert jobs.report_prune() == 0
+
+
 def test_it_abandons_a_job_that_stopped_moving(world: ReportWorld) -> None:
     import datetime as dt
 
