@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from leasing.workspace import views
+from leasing.workspace import imports, map_editor, media, views
 
 app_name = "workspace"
 urlpatterns = [
@@ -23,4 +23,13 @@ urlpatterns = [
     path("units/<int:unit_id>/", views.unit_detail, name="unit"),
     path("tenants/<int:tenant_id>/", views.tenant_detail, name="tenant"),
     path("carriers/<slug:code>/vacancy/", views.vacancy, name="vacancy"),
+    path("carriers/<slug:code>/cover/", media.carrier_cover, name="carrier_cover"),
+    path("floors/<int:floor_id>/plan/", media.floor_plan, name="floor_plan"),
+    path("floors/<int:floor_id>/map/", map_editor.floor_map, name="floor_map"),
+    path("units/<int:unit_id>/photos/", media.unit_photo_add, name="unit_photo_add"),
+    path("photos/<int:photo_id>/delete/", media.unit_photo_delete, name="unit_photo_delete"),
+    path("import/", imports.import_upload, name="import"),
+    path("import/template.xlsx", imports.import_template, name="import_template"),
+    path("import/<str:token>/", imports.import_preview, name="import_preview"),
+    path("import/<str:token>/apply/", imports.import_apply, name="import_apply"),
 ]
