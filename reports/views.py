@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from leasing.access import Scope, request_scope
-from reports import labels, selectors
+from reports import floor_svg, labels, selectors
 from reports.cache import FigureCache
 from reports.forms import DashboardForm
 from reports.selectors import Place
@@ -77,6 +77,9 @@ def _dashboard(request: HttpRequest, place: Place) -> HttpResponse:
     summary = selectors.summary_for(place, day, filters, cache)
     trend = selectors.trend_for(place, day, filters, cache)
     day_text = "" if day == cache.today else day.isoformat()
+    floor_grid = (
+        selectors.rent_grid(place, day, now=cache.now) if place.level == selectors.FLOOR else None
+    )
     keep = _query(day_text, form)
     keep_date = urlencode({"on": day_text}) if day_text else ""
 
@@ -146,11 +149,18 @@ def _dashboard(request: HttpRequest, place: Place) -> HttpResponse:
             + "?"
             + urlencode({"scope": place.api_scope, **({"on": day_text} if day_text else {})}),
             "show_industry": place.level == selectors.DISTRICT,
-            "floor_grid": selectors.rent_grid(place, day, now=cache.now)
-            if place.level == selectors.FLOOR
-            else None,
+            "floor_grid": floor_grid,
+            "floor_map": floor_svg.floor_map(place, floor_grid) if floor_grid else None,
+            "floor_map_editor": _floor_map_editor(request, place),
         },
     )
+
+
+def _floor_map_editor(request: HttpRequest, place: Place) -> str:
+    """The shape editor of the floor, for those who may change it (its managers, the admin)."""
+    if place.level != selectors.FLOOR or not request_scope(request).manages(place.carrier.pk):
+        return ""
+    return reverse("workspace:floor_map", args=[place.floor.pk])
 
 
 def _sort_link(key: str, current: str, day_text: str, form: DashboardForm) -> str:

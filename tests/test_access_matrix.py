@@ -126,6 +126,8 @@ GET: dict[str, tuple[Expect, ...]] = {
     "workspace:unit":               (LOGIN, HIDE,  HIDE,  HIDE,  OK,    HIDE,  OK,    OK),
     "workspace:tenant":             (LOGIN, HIDE,  HIDE,  HIDE,  OK,    HIDE,  OK,    OK),
     "workspace:vacancy":            (LOGIN, HIDE,  HIDE,  HIDE,  OK,    HIDE,  OK,    OK),
+    # The shape editor is a tool for changing the floor: leadership has nothing to do there.
+    "workspace:floor_map":          (LOGIN, HIDE,  HIDE,  HIDE,  OK,    HIDE,  DENY,  OK),
     "dashboard:carrier":            (LOGIN, HIDE,  HIDE,  HIDE,  OK,    HIDE,  OK,    OK),
     "dashboard:building":           (LOGIN, HIDE,  HIDE,  HIDE,  OK,    HIDE,  OK,    OK),
     "dashboard:floor":              (LOGIN, HIDE,  HIDE,  HIDE,  OK,    HIDE,  OK,    OK),
@@ -158,6 +160,7 @@ POST: dict[str, tuple[Expect, ...]] = {
     "workspace:handover":           (LOGIN, HIDE,  HIDE,  HIDE,  WRITE, HIDE,  DENY,  WRITE),
     "workspace:lease_renew":        (LOGIN, HIDE,  HIDE,  HIDE,  WRITE, HIDE,  DENY,  WRITE),
     "workspace:lease_terminate":    (LOGIN, HIDE,  HIDE,  HIDE,  WRITE, HIDE,  DENY,  WRITE),
+    "workspace:floor_map":          (LOGIN, HIDE,  HIDE,  HIDE,  WRITE, HIDE,  DENY,  WRITE),
     # Reading is leadership's job: they may ask for a report (of their scope).
     "reports:build":                (LOGIN, HIDE,  HIDE,  HIDE,  WRITE, WRITE, WRITE, WRITE),
 }
@@ -177,6 +180,7 @@ AFTER_WRITE = {
     "workspace:handover": "workspace:lease",
     "workspace:lease_renew": "workspace:lease",
     "workspace:lease_terminate": "workspace:lease",
+    "workspace:floor_map": "workspace:floor_map",
     "reports:build": "reports:job",
 }
 
@@ -337,6 +341,7 @@ TARGETS: dict[str, Callable[[Any], dict[str, Any]]] = {
     "workspace:unit": lambda w: {"unit_id": w.unit_a.pk},
     "workspace:tenant": lambda w: {"tenant_id": w.a.pk},
     "workspace:vacancy": lambda w: {"code": w.x.code},
+    "workspace:floor_map": lambda w: {"floor_id": w.unit_a.floor.pk},
     "dashboard:carrier": lambda w: {"code": w.x.code},
     "reports:job": lambda w: {"job_id": _job_id(w)},
     "reports:job_status": lambda w: {"job_id": _job_id(w)},
@@ -443,6 +448,9 @@ def post_data(name: str, w: World) -> dict[str, str]:
         return {"terminate-on": (today() + days(30)).isoformat(), "terminate-note": "企业迁出"}
     if name == "reports:build":
         return {"kind": "district_pdf", "on": today().isoformat()}
+    if name == "workspace:floor_map":
+        shape = {"kind": "rect", "points": [[0.1, 0.1], [0.4, 0.3]]}
+        return {"shapes": json.dumps({str(w.unit_a.pk): shape})}
     return {}  # request_withdraw, offer_accept: the button is the whole form
 
 
@@ -483,6 +491,10 @@ def db_state() -> dict[str, list[Any]]:
         "handovers": sorted(Handover.objects.values_list("pk", "allocation_id", "kind")),
         "events": sorted(Event.objects.values_list("pk", flat=True)),
         "report_jobs": sorted(ReportJob.objects.values_list("pk", "status")),
+        "shapes": sorted(
+            (pk, json.dumps(shape, sort_keys=True))
+            for pk, shape in Unit.objects.values_list("pk", "shape")
+        ),
     }
 
 
