@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from carriers.choices import Industry
@@ -322,6 +323,13 @@ class StoredImage(models.Model):
 
     class Meta:
         abstract = True
+
+    def file_url(self, size: str = "full") -> str:
+        """The scoped download URL of the image ("full") or a thumbnail ("large", "small")."""
+        if size not in ("full", "large", "small"):
+            raise ValueError(f"no such image size: {size!r}")
+        name = {"floorplan": "plan", "unitphoto": "photo", "carriercover": "cover"}
+        return reverse(f"files:{name[self._meta.model_name]}", args=[self.pk, size])
 
 
 class FloorPlan(StoredImage):

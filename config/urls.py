@@ -19,6 +19,7 @@ urlpatterns = [
     path("reports/", include("reports.report_urls")),
     path("portal/", include("leasing.portal.urls")),
     path("work/", include("leasing.workspace.urls")),
+    path("files/", include("carriers.media_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -9,6 +9,7 @@ refuses with 403: they can see the object, so nothing leaks).
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from dataclasses import dataclass
 from typing import TypeVar
@@ -17,8 +18,9 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 
-from carriers.models import Carrier, Unit
+from carriers.models import Carrier, CarrierCover, FloorPlan, Unit, UnitPhoto
 from leasing.models import Allocation, Handover, SpaceRequest, Tenant
 
 LEADERSHIP_GROUP = "leadership"
@@ -141,6 +143,44 @@ class Scope:
 
     def handovers(self) -> QuerySet[Handover]:
         return Handover.objects.filter(allocation__in=self.allocations())
+
+    # --- pictures (carriers/images.py) ------------------------------------------------
+
+    def pictured_units(self, now: dt.datetime | None = None) -> QuerySet[Unit]:
+        """Units whose photos and floor the user may look at.
+
+        Staff: as units(). A company's users: only units it leases now or will
+        (an active lease) or is offered now (a hold not yet expired); not units
+        it has left, nor offers it let lapse or turned down.
+        """
+        if self.is_staff_side:
+            return self.units()
+        if not self.tenant_ids:
+            return Unit.objects.none()
+        now = now or timezone.now()
+        live = Allocation.objects.filter(tenant_id__in=self.tenant_ids).filter(
+            Q(state=Allocation.State.ACTIVE)
+            | Q(state=Allocation.State.HELD, hold_expires_at__gt=now)
+        )
+        return Unit.objects.filter(pk__in=live.values("unit_id"))
+
+    def unit_photos(self, now: dt.datetime | None = None) -> QuerySet[UnitPhoto]:
+        return UnitPhoto.objects.filter(unit__in=self.pictured_units(now))
+
+    def floor_plans(self, now: dt.datetime | None = None) -> QuerySet[FloorPlan]:
+        """Staff: their carriers' plans. A company: the plans of the floors its
+        pictured units are on, never the rest of the building."""
+        if self.is_staff_side:
+            return FloorPlan.objects.filter(floor__building__carrier__in=self.carriers())
+        return FloorPlan.objects.filter(floor_id__in=self.pictured_units(now).values("floor_id"))
+
+    def carrier_covers(self, now: dt.datetime | None = None) -> QuerySet[CarrierCover]:
+        """Staff: their carriers' covers. A company: those of the carriers of its pictured units."""
+        if self.is_staff_side:
+            return CarrierCover.objects.filter(carrier__in=self.carriers())
+        return CarrierCover.objects.filter(
+            carrier__in=self.pictured_units(now).values("carrier_id")
+        )
 
     # --- writes ------------------------------------------------------------------
 

@@ -36,12 +36,14 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from django.contrib.auth.models import AnonymousUser, Group, User
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
-from carriers.models import Carrier, Unit
+from carriers.images import store_carrier_cover, store_floor_plan, store_unit_photo
+from carriers.models import Carrier, CarrierCover, FloorPlan, Unit, UnitPhoto
 from leasing.access import TENANT_GROUP
 from leasing.leases import handover_record
 from leasing.models import Allocation, Event, Handover, SpaceRequest, Tenant
@@ -50,6 +52,7 @@ from leasing.terms import add_months
 from leasing.uscc import make_uscc
 from reports.models import ReportJob
 from tests.factories import make_carrier, make_tenant, make_unit
+from tests.images import image_bytes
 from tests.leasing.workflow import (
     days,
     make_leadership,
@@ -126,6 +129,15 @@ GET: dict[str, tuple[Expect, ...]] = {
     "workspace:unit":               (LOGIN, HIDE,  HIDE,  HIDE,  OK,    HIDE,  OK,    OK),
     "workspace:tenant":             (LOGIN, HIDE,  HIDE,  HIDE,  OK,    HIDE,  OK,    OK),
     "workspace:vacancy":            (LOGIN, HIDE,  HIDE,  HIDE,  OK,    HIDE,  OK,    OK),
+    # Pictures: leadership may look at the upload pages (no form), not upload.
+    "workspace:floor_plan":         (LOGIN, HIDE,  HIDE,  HIDE,  OK,    HIDE,  OK,    OK),
+    "workspace:carrier_cover":      (LOGIN, HIDE,  HIDE,  HIDE,  OK,    HIDE,  OK,    OK),
+    "workspace:unit_photo_add":     (LOGIN, NOGET, NOGET, NOGET, NOGET, NOGET, NOGET, NOGET),
+    "workspace:unit_photo_delete":  (LOGIN, NOGET, NOGET, NOGET, NOGET, NOGET, NOGET, NOGET),
+    # The files themselves: A leases unit_a, so A sees its photo, its floor's plan and X's cover.
+    "files:plan":                   (LOGIN, HIDE,  OK,    HIDE,  OK,    HIDE,  OK,    OK),
+    "files:photo":                  (LOGIN, HIDE,  OK,    HIDE,  OK,    HIDE,  OK,    OK),
+    "files:cover":                  (LOGIN, HIDE,  OK,    HIDE,  OK,    HIDE,  OK,    OK),
     # The shape editor is a tool for changing the floor: leadership has nothing to do there.
     "workspace:floor_map":          (LOGIN, HIDE,  HIDE,  HIDE,  OK,    HIDE,  DENY,  OK),
     "dashboard:carrier":            (LOGIN, HIDE,  HIDE,  HIDE,  OK,    HIDE,  OK,    OK),
@@ -160,6 +172,10 @@ POST: dict[str, tuple[Expect, ...]] = {
     "workspace:handover":           (LOGIN, HIDE,  HIDE,  HIDE,  WRITE, HIDE,  DENY,  WRITE),
     "workspace:lease_renew":        (LOGIN, HIDE,  HIDE,  HIDE,  WRITE, HIDE,  DENY,  WRITE),
     "workspace:lease_terminate":    (LOGIN, HIDE,  HIDE,  HIDE,  WRITE, HIDE,  DENY,  WRITE),
+    "workspace:floor_plan":         (LOGIN, HIDE,  HIDE,  HIDE,  WRITE, HIDE,  DENY,  WRITE),
+    "workspace:carrier_cover":      (LOGIN, HIDE,  HIDE,  HIDE,  WRITE, HIDE,  DENY,  WRITE),
+    "workspace:unit_photo_add":     (LOGIN, HIDE,  HIDE,  HIDE,  WRITE, HIDE,  DENY,  WRITE),
+    "workspace:unit_photo_delete":  (LOGIN, HIDE,  HIDE,  HIDE,  WRITE, HIDE,  DENY,  WRITE),
     "workspace:floor_map":          (LOGIN, HIDE,  HIDE,  HIDE,  WRITE, HIDE,  DENY,  WRITE),
     # Reading is leadership's job: they may ask for a report (of their scope).
     "reports:build":                (LOGIN, HIDE,  HIDE,  HIDE,  WRITE, WRITE, WRITE, WRITE),
@@ -180,6 +196,10 @@ AFTER_WRITE = {
     "workspace:handover": "workspace:lease",
     "workspace:lease_renew": "workspace:lease",
     "workspace:lease_terminate": "workspace:lease",
+    "workspace:floor_plan": "workspace:floor_map",
+    "workspace:carrier_cover": "workspace:vacancy",
+    "workspace:unit_photo_add": "workspace:unit",
+    "workspace:unit_photo_delete": "workspace:unit",
     "workspace:floor_map": "workspace:floor_map",
     "reports:build": "reports:job",
 }
@@ -201,7 +221,7 @@ OUTSIDERS = ("anonymous", "newcomer", "tenant_b", "manager_y")
 # Left to Django and its own tests: the admin site, login/logout/password
 # views, and the language switch.
 SKIPPED_PREFIXES = ("admin/", "accounts/", "i18n/")
-APP_NAMESPACES = {"portal", "workspace", "dashboard", "reports"}
+APP_NAMESPACES = {"portal", "workspace", "dashboard", "reports", "files"}
 
 
 # --- the world --------------------------------------------------------------------------
@@ -228,6 +248,9 @@ class World:
     offer_c: Allocation
     users: dict[str, User | AnonymousUser]
     job_x: ReportJob | None = None  # a finished report on X, asked for by X's manager
+    plan_x: FloorPlan | None = None  # the plan of unit_a's floor
+    photo_a: UnitPhoto | None = None  # a photo of unit_a
+    cover_x: CarrierCover | None = None
 
 
 def _company_side(carrier: Carrier, tenant: Tenant, manager: User, prefix: str) -> dict[str, Any]:
@@ -317,7 +340,19 @@ def world() -> World:
         offer_c=offer_c,
         users=users,
         job_x=_report_on(x, manager_x),
+        **_pictures(x, side_a["unit"], manager_x),
     )
+
+
+def _pictures(carrier: Carrier, unit: Unit, manager: User) -> dict[str, Any]:
+    def png() -> SimpleUploadedFile:
+        return SimpleUploadedFile("p.png", image_bytes("PNG", (32, 24)), "image/png")
+
+    return {
+        "plan_x": store_floor_plan(floor=unit.floor, upload=png(), user=manager),
+        "photo_a": store_unit_photo(unit=unit, upload=png(), user=manager, caption="前台"),
+        "cover_x": store_carrier_cover(carrier=carrier, upload=png(), user=manager),
+    }
 
 
 # --- where each URL points: A's and X's objects -------------------------------------------
@@ -341,6 +376,13 @@ TARGETS: dict[str, Callable[[Any], dict[str, Any]]] = {
     "workspace:unit": lambda w: {"unit_id": w.unit_a.pk},
     "workspace:tenant": lambda w: {"tenant_id": w.a.pk},
     "workspace:vacancy": lambda w: {"code": w.x.code},
+    "workspace:floor_plan": lambda w: {"floor_id": w.unit_a.floor.pk},
+    "workspace:carrier_cover": lambda w: {"code": w.x.code},
+    "workspace:unit_photo_add": lambda w: {"unit_id": w.unit_a.pk},
+    "workspace:unit_photo_delete": lambda w: {"photo_id": w.photo_a.pk},
+    "files:plan": lambda w: {"pk": w.plan_x.pk, "size": "small"},
+    "files:photo": lambda w: {"pk": w.photo_a.pk, "size": "small"},
+    "files:cover": lambda w: {"pk": w.cover_x.pk, "size": "small"},
     "workspace:floor_map": lambda w: {"floor_id": w.unit_a.floor.pk},
     "dashboard:carrier": lambda w: {"code": w.x.code},
     "reports:job": lambda w: {"job_id": _job_id(w)},
@@ -448,6 +490,10 @@ def post_data(name: str, w: World) -> dict[str, str]:
         return {"terminate-on": (today() + days(30)).isoformat(), "terminate-note": "企业迁出"}
     if name == "reports:build":
         return {"kind": "district_pdf", "on": today().isoformat()}
+    if name in ("workspace:floor_plan", "workspace:carrier_cover", "workspace:unit_photo_add"):
+        # A fresh file each time: the test client reads it to its end.
+        image = SimpleUploadedFile("new.png", image_bytes("PNG", (40, 30)), "image/png")
+        return {"image": image, "caption": "会议室"}  # type: ignore[dict-item]
     if name == "workspace:floor_map":
         shape = {"kind": "rect", "points": [[0.1, 0.1], [0.4, 0.3]]}
         return {"shapes": json.dumps({str(w.unit_a.pk): shape})}
@@ -491,6 +537,10 @@ def db_state() -> dict[str, list[Any]]:
         "handovers": sorted(Handover.objects.values_list("pk", "allocation_id", "kind")),
         "events": sorted(Event.objects.values_list("pk", flat=True)),
         "report_jobs": sorted(ReportJob.objects.values_list("pk", "status")),
+        "pictures": [
+            sorted(model.objects.values_list("pk", flat=True))
+            for model in (FloorPlan, UnitPhoto, CarrierCover)
+        ],
         "shapes": sorted(
             (pk, json.dumps(shape, sort_keys=True))
             for pk, shape in Unit.objects.values_list("pk", "shape")

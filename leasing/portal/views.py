@@ -26,6 +26,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from carriers.models import CarrierCover, FloorPlan, Unit, UnitPhoto
 from leasing import offers
 from leasing.access import TENANT_GROUP, Scope, get_in_scope, request_scope
 from leasing.models import Allocation, Event, SpaceRequest, Tenant
@@ -116,6 +117,22 @@ def _add_service_errors(form: Form, exc: ValidationError) -> None:
         return
     for name, errors in exc.error_dict.items():
         form.add_error(name if name in form.fields else None, errors)
+
+
+@dataclass(frozen=True)
+class UnitPictures:
+    photos: list[UnitPhoto]
+    plan: FloorPlan | None
+    cover: CarrierCover | None
+
+
+def _unit_pictures(scope: Scope, unit: Unit, now: dt.datetime) -> UnitPictures:
+    """A unit's photos, its floor's plan and its carrier's cover, as far as the scope shows them."""
+    return UnitPictures(
+        photos=list(scope.unit_photos(now).filter(unit=unit)),
+        plan=scope.floor_plans(now).filter(floor_id=unit.floor_id).first(),
+        cover=scope.carrier_covers(now).filter(carrier_id=unit.carrier_id).first(),
+    )
 
 
 # --- sign-up and company registration ---------------------------------------------
@@ -345,6 +362,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "leasing/portal/request_detail.html",
         {
+            "pictures": _unit_pictures(scope, offer.unit, now) if offer else None,
             "req": space_request,
             "preferred": list(space_request.preferred_carriers.order_by("name")),
             "offer": offer,
@@ -440,6 +458,10 @@ def lease_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "leasing/portal/lease_detail.html",
         {
+            # Pictures of the unit while the lease is live (carriers/media_views.py).
+            "pictures": _unit_pictures(scope, lease.unit, timezone.now())
+            if lease.state == Allocation.State.ACTIVE
+            else None,
             "lease": lease,
             "handovers": handovers,
             "monthly_rent": lease.contracted_rent * lease.unit.gross_area,

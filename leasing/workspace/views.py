@@ -47,6 +47,7 @@ from leasing.workspace.forms import (
     add_service_error,
     furniture_lines,
 )
+from leasing.workspace.media_forms import UnitPhotoForm
 
 QUEUE_PAGE_SIZE = 50
 CANDIDATE_LIMIT = 20
@@ -516,11 +517,21 @@ def lease_terminate(request: HttpRequest, lease_id: int) -> HttpResponse:
 @require_GET
 def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
     scope = _staff_scope(request)
+    return render_unit(request, scope, unit_id)
+
+
+def render_unit(
+    request: HttpRequest, scope: Scope, unit_id: int, *, photo_form: UnitPhotoForm | None = None
+) -> HttpResponse:
+    """The unit page; `photo_form` is a refused upload to show again with its error."""
     today = timezone.localdate()
     unit = get_in_scope(
         scope.units().with_status(today).select_related("carrier", "floor__building"), pk=unit_id
     )
     selectors.label_status(unit)
+    can_change = scope.manages(unit.carrier_id)
+    if photo_form is None and can_change:
+        photo_form = UnitPhotoForm()
     return render(
         request,
         TEMPLATES + "unit_detail.html",
@@ -529,6 +540,9 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
             "today": today,
             "allocations": unit.allocations.select_related("tenant").order_by("start", "pk"),
             "events": selectors.event_rows(Event.objects.filter(unit=unit)),
+            "photos": list(scope.unit_photos().filter(unit=unit)),
+            "photo_form": photo_form,
+            "can_change": can_change,
         },
     )
 

@@ -1,0 +1,453 @@
+"""Unit search for the carriers' staff: the filters (django-filter) and one page of results.
+
+The FilterSet works on a queryset already scoped by leasing.access, so no
+filter can reach a unit outside the asker's carriers.
+
+Query design (a page stays a few queries whatever its size or the number of
+units, and cheap on 120,000 units):
+
+- the filters and the sort run on plain unit columns; a status filter is a
+  semi- or anti-join on the ledger (carriers/status_filters.py), and the
+  derived status (carriers/status.py) is worked out for every unit only to
+  sort on it, because that is the expensive part;
+- availability for a term reuses leasing.matching.available_units, an
+  anti-join on the ledger, the same rule that picks candidates for a request;
+- the paginator counts and slices ids only; the page's rows, with status,
+  tenant and lease end, are then loaded by id (at most one page of them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.core.paginator import Page, Paginator
+from django.db.models import F, Q, QuerySet, Value
+from django.db.models.functions import Concat, StrIndex
+from django.forms.utils import flatatt
+from django.http import HttpRequest, QueryDict
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from django_filters import (
+    BooleanFilter,
+    ChoiceFilter,
+    DateFilter,
+    FilterSet,
+    ModelChoiceFilter,
+    NumberFilter,
+)
+
+from carriers.models import Building, Carrier, Unit
+from carriers.status import UnitStatus
+from carriers.status_filters import status_q
+from leasing.access import request_scope
+from leasing.matching import available_units
+from leasing.terms import add_months
+
+ANY = _("Any")
+PAGE_SIZES = (20, 50, 100)
+DEFAULT_PAGE_SIZE = 50
+DEFAULT_TERM_MONTHS = 12
+MAX_TERM_MONTHS = 120
+DATE_FORMAT_ERROR = _("Enter a date as YYYY-MM-DD, e.g. 2027-03-01.")
+
+# Free units first, then taken, then those outside the letting altogether.
+STATUS_ORDER = (
+    UnitStatus.VACANT,
+    UnitStatus.AVAILABLE_SOON,
+    UnitStatus.NOT_READY,
+    UnitStatus.HELD,
+    UnitStatus.OCCUPIED,
+    UnitStatus.NOT_FOR_LEASE,
+    UnitStatus.PLANNED,
+    UnitStatus.RETIRED,
+)
+
+STATUS_RANKS = "," + ",".join(STATUS_ORDER) + ","
+
+# The columns one may sort on, each with what breaks its ties, so that pages
+# never repeat or skip a unit. "-" in front of a key sorts descending.
+SORTS: dict[str, tuple[str, ...]] = {
+    "carrier": ("carrier__code", "code"),
+    "code": ("code", "carrier__code"),
+    "area": ("gross_area", "pk"),
+    "rent": ("list_rent", "pk"),
+    "seats": ("seats", "pk"),
+    "status": ("status_rank", "carrier__code", "code"),
+}
+DEFAULT_SORT = "carrier"
+SORT_LABELS = {
+    "carrier": _("Carrier"),
+    "code": _("Unit code"),
+    "area": _("Gross area"),
+    "rent": _("List rent"),
+    "seats": _("Seats"),
+    "status": _("Status"),
+}
+SORT_CHOICES = [(key, SORT_LABELS[key]) for key in SORTS] + [
+    (f"-{key}", format_lazy(_("{column}, descending"), column=SORT_LABELS[key])) for key in SORTS
+]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+def _date_filter(label: str, help_text: str = "") -> DateFilter:
+    return DateFilter(
+        label=label,
+        method="keep",
+        widget=DateInput(),
+        help_text=help_text,
+        error_messages={"invalid": DATE_FORMAT_ERROR},
+    )
+
+
+class QuickSelect(forms.Select):
+    """A select rendered in Python: Django renders each option through a template,
+    which for the 600 carriers of the district took longer than the search itself."""
+
+    def render(
+        self,
+        name: str,
+        value: Any,
+        attrs: dict[str, Any] | None = None,
+        renderer: Any = None,
+    ) -> str:
+        chosen = set(self.format_value(value))
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (str(key), mark_safe(" selected") if str(key) in chosen else "", label)
+                for key, label in self.choices
+            ),
+        )
+        final = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
+        return format_html("<select{}>{}</select>", flatatt(final), options)
+
+
+class IntegerFilter(NumberFilter):
+    field_class = forms.IntegerField
+
+
+def _not_negative(label: str, field_name: str, lookup: str, message: str) -> NumberFilter:
+    return NumberFilter(
+        label=label,
+        field_name=field_name,
+        lookup_expr=lookup,
+        min_value=0,
+        error_messages={"min_value": message, "invalid": _("Enter a number.")},
+    )
+
+
+def _carriers_in_scope(request: HttpRequest | None) -> QuerySet[Carrier]:
+    # Only carriers the user may see are choices: another carrier's code is
+    # refused as unknown, exactly like a code that exists nowhere.
+    if request is None:
+        return Carrier.objects.none()
+    return request_scope(request).carriers().order_by("code")
+
+
+class UnitSearchForm(forms.Form):
+    """Checks across fields; each message says what to change."""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        for low, high, message in (
+            (
+                "area_min",
+                "area_max",
+                _("The minimum area cannot be greater than the maximum area."),
+            ),
+            (
+                "rent_min",
+                "rent_max",
+                _("The minimum rent cannot be greater than the maximum rent."),
+            ),
+        ):
+            if data.get(low) is not None and data.get(high) is not None and data[low] > data[high]:
+                self.add_error(low, message)
+        term_alone = data.get("term_months") is not None and not data.get("available_from")
+        if term_alone and "available_from" not in self.errors:
+            self.add_error(
+                "available_from",
+                _("Give the date from which the unit must be free for the term."),
+            )
+        if self.data.get("building") and not self.data.get("carrier"):
+            # Instead of "unknown building": without a carrier there is no list yet.
+            self.errors.pop("building", None)
+            self.add_error("building", _("Choose a carrier first, then one of its buildings."))
+        return data
+
+
+class UnitSearchFilter(FilterSet):
+    carrier = ModelChoiceFilter(
+        label=_("Carrier"),
+        empty_label=ANY,
+        queryset=_carriers_in_scope,
+        to_field_name="code",
+        field_name="carrier",
+        widget=QuickSelect,
+        error_messages={"invalid_choice": _("Unknown carrier: choose one from the list.")},
+    )
+    building = ChoiceFilter(
+        label=_("Building"),
+        empty_label=ANY,
+        choices=[],
+        field_name="floor__building_id",
+        help_text=_("Choose a carrier and search to list its buildings."),
+        error_messages={"invalid_choice": _("Unknown building: choose one from the list.")},
+    )
+    kind = ChoiceFilter(label=_("Kind"), choices=Unit.Kind.choices, empty_label=ANY)
+    area_min = _not_negative(
+        _("Gross area from (m²)"), "gross_area", "gte", _("Area cannot be negative.")
+    )
+    area_max = _not_negative(
+        _("Gross area to (m²)"), "gross_area", "lte", _("Area cannot be negative.")
+    )
+    rent_min = _not_negative(
+        _("List rent from (CNY/m²/month)"), "list_rent", "gte", _("Rent cannot be negative.")
+    )
+    rent_max = _not_negative(
+        _("List rent to (CNY/m²/month)"), "list_rent", "lte", _("Rent cannot be negative.")
+    )
+    seats = IntegerFilter(
+        label=_("Seats (at least)"),
+        field_name="seats",
+        lookup_expr="gte",
+        min_value=0,
+        error_messages={
+            "min_value": _("Seats cannot be negative."),
+            "invalid": _("Enter a whole number of seats."),
+        },
+    )
+    turnkey_ready = BooleanFilter(
+        label=_("Turnkey and ready"),
+        method="filter_turnkey_ready",
+        widget=forms.CheckboxInput,
+        help_text=_("Furnished and ready by the move-in date (or by the status date)."),
+    )
+    on = _date_filter(_("Status on"))
+    status = ChoiceFilter(
+        label=_("Status"), choices=UnitStatus.choices, empty_label=ANY, method="filter_status"
+    )
+    available_from = _date_filter(
+        _("Free from"), _("Free of any lease or hold from this date for the whole term.")
+    )
+    term_months = IntegerFilter(
+        label=_("For (months)"),
+        method="filter_available",
+        min_value=1,
+        max_value=MAX_TERM_MONTHS,
+        error_messages={
+            "min_value": _("The term must be between 1 and 120 months."),
+            "max_value": _("The term must be between 1 and 120 months."),
+            "invalid": _("Enter a whole number of months."),
+        },
+    )
+    sort = ChoiceFilter(
+        label=_("Sort by"), choices=SORT_CHOICES, method="keep", empty_label=None, required=False
+    )
+    per_page = ChoiceFilter(
+        label=_("Per page"),
+        choices=[(str(n), str(n)) for n in PAGE_SIZES],
+        method="keep",
+        empty_label=None,
+    )
+
+    class Meta:
+        model = Unit
+        fields: list[str] = []
+        form = UnitSearchForm
+
+    def __init__(self, *args: Any, now: dt.datetime | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.now = now or timezone.now()
+        self.filters["building"].extra["choices"] = self._building_choices()
+
+    def _building_choices(self) -> list[tuple[str, str]]:
+        code = (self.data or {}).get("carrier")
+        if not code or self.request is None:
+            return []
+        buildings = Building.objects.filter(
+            carrier__in=_carriers_in_scope(self.request), carrier__code=code
+        ).order_by("code")
+        return [(str(pk), name) for pk, name in buildings.values_list("pk", "name")]
+
+    # --- the dates the other filters read ---------------------------------------------
+
+    @property
+    def day(self) -> dt.date:
+        """The date of the status shown and filtered on: today unless asked."""
+        return self._cleaned("on") or timezone.localdate(self.now)
+
+    @property
+    def term(self) -> tuple[dt.date, dt.date] | None:
+        start = self._cleaned("available_from")
+        if start is None:
+            return None
+        months = self._cleaned("term_months") or DEFAULT_TERM_MONTHS
+        return start, add_months(start, months)
+
+    @property
+    def sort_key(self) -> str:
+        return self._cleaned("sort") or DEFAULT_SORT
+
+    @property
+    def page_size(self) -> int:
+        return int(self._cleaned("per_page") or DEFAULT_PAGE_SIZE)
+
+    def _cleaned(self, name: str) -> Any:
+        if not self.is_bound or not self.form.is_valid():
+            return None
+        return self.form.cleaned_data.get(name)
+
+    # --- filter methods ---------------------------------------------------------------
+
+    def keep(self, queryset: QuerySet[Unit], name: str, value: object) -> QuerySet[Unit]:
+        """Fields that steer the others (dates, sort, page size) filter nothing themselves."""
+        return queryset
+
+    def filter_turnkey_ready(
+        self, queryset: QuerySet[Unit], name: str, value: bool | None
+    ) -> QuerySet[Unit]:
+        if not value:
+            return queryset
+        # Ready by the move-in date when one is asked for (as candidates are
+        # scored in leasing.matching), else on the status date.
+        term = self.term
+        ready_by = term[0] if term else self.day
+        return queryset.filter(Q(ready_on__isnull=True) | Q(ready_on__lte=ready_by), turnkey=True)
+
+    def filter_status(self, queryset: QuerySet[Unit], name: str, value: str) -> QuerySet[Unit]:
+        if not value:
+            return queryset
+        # A condition, not the annotation: see carriers/status_filters.py.
+        return queryset.filter(status_q(value, self.day, self.now))
+
+    def filter_available(
+        self, queryset: QuerySet[Unit], name: str, value: int | None
+    ) -> QuerySet[Unit]:
+        return queryset  # applied in filter_queryset: it also needs a date given alone
+
+    def filter_queryset(self, queryset: QuerySet[Unit]) -> QuerySet[Unit]:
+        queryset = super().filter_queryset(queryset)
+        term = self.term
+        if term is not None:
+            queryset = available_units(queryset, *term, now=self.now)
+        return queryset
+
+    # --- results ----------------------------------------------------------------------
+
+    def ordered_ids(self) -> QuerySet[Unit]:
+        """The filtered units' ids in the asked order: what the paginator counts and slices."""
+        key = self.sort_key
+        descending = key.startswith("-")
+        columns = SORTS[key.lstrip("-")]
+        queryset = self.qs
+        if "status_rank" in columns:
+            # The status's place in STATUS_ORDER, found in one string: a CASE
+            # over the status would repeat the whole status expression once
+            # per status in the SQL (and make PostgreSQL JIT-compile it).
+            queryset = with_status(queryset, self.day, self.now).annotate(
+                status_rank=StrIndex(
+                    Value(STATUS_RANKS), Concat(Value(","), F("status"), Value(","))
+                )
+            )
+        first, *rest = columns
+        order = [f"-{first}" if descending else first, *rest]
+        if "pk" not in order:
+            order.append("pk")
+        return queryset.order_by(*order).values_list("pk", flat=True)
+
+
+def with_status(queryset: QuerySet[Unit], day: dt.date, now: dt.datetime) -> QuerySet[Unit]:
+    """The derived status on `day`, joined once even when both filtered and sorted on."""
+    if "status" in queryset.query.annotations:
+        return queryset
+    return queryset.with_status(day, now=now)
+
+
+@dataclass
+class ResultRow:
+    unit: Unit
+    status: str
+    status_label: str
+    tenant: str | None
+    let: bool
+    lease_last_day: dt.date | None  # None while let: open-ended
+
+    @property
+    def building_floor(self) -> str:
+        return f"{self.unit.floor.building.name} · {self.unit.floor.label}"
+
+
+@dataclass
+class SearchPage:
+    page: Page
+    rows: list[ResultRow]
+    day: dt.date
+
+
+class CountedPaginator(Paginator):
+    """Counts a queryset of its own: the filtered units without the sort, so that
+    sorting on the status does not make the count work every status out too."""
+
+    def __init__(self, object_list: Any, per_page: int, *, counted: QuerySet[Unit]) -> None:
+        super().__init__(object_list, per_page)
+        self.counted = counted
+
+    @cached_property
+    def count(self) -> int:
+        return self.counted.count()
+
+
+def search_page(filterset: UnitSearchFilter, page_number: str | int | None) -> SearchPage:
+    """One page of results: a count, a slice of ids, and the page's rows (three queries)."""
+    paginator = CountedPaginator(filterset.ordered_ids(), filterset.page_size, counted=filterset.qs)
+    page = paginator.get_page(page_number)
+    ids = list(page.object_list)
+    day = filterset.day
+    units = (
+        Unit.objects.filter(pk__in=ids)
+        .with_status(day, now=filterset.now)
+        .annotate(tenant_name=F("covering__tenant__name"))
+        .select_related("carrier", "floor__building")
+    )
+    by_id = {unit.pk: unit for unit in units}
+    labels = dict(UnitStatus.choices)
+    rows = []
+    for pk in ids:
+        unit = by_id[pk]
+        let = unit.current_allocation_id is not None
+        end = unit.current_end
+        rows.append(
+            ResultRow(
+                unit=unit,
+                status=unit.status,
+                status_label=str(labels[unit.status]),
+                tenant=unit.tenant_name,
+                let=let,
+                lease_last_day=end - dt.timedelta(days=1) if end else None,
+            )
+        )
+    page.object_list = rows
+    return SearchPage(page=page, rows=rows, day=day)
+
+
+def bind(data: QueryDict, today: dt.date) -> QueryDict:
+    """The query as the form shows it: the status date filled in when left out."""
+    data = data.copy()
+    if not data.get("on"):
+        data["on"] = today.isoformat()
+    return data

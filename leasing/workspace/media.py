@@ -1,0 +1,139 @@
+"""Workspace pages for pictures: a floor's plan, a carrier's cover, a unit's photos.
+
+Managers of the carrier (and the district admin) upload and delete; leadership
+may open the plan and cover pages to look (no form) and is refused any change
+with a 403; anyone else gets a 404, as everywhere in the workspace. The cover
+is changed from its own small page, linked from the carrier's vacancy board,
+which shows it; unit photos are managed on the unit page. What makes a file
+acceptable is carriers.images' decision: a refusal is shown on the form (in
+its "errorlist") and nothing is saved.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from carriers.images import (
+    delete_unit_photo,
+    store_carrier_cover,
+    store_floor_plan,
+    store_unit_photo,
+)
+from carriers.models import CarrierCover, Floor, FloorPlan
+from leasing.access import Scope, get_in_scope
+from leasing.workspace.media_forms import ImageUploadForm, UnitPhotoForm
+from leasing.workspace.views import TEMPLATES, _staff_scope, render_unit
+
+
+def _floors(scope: Scope) -> QuerySet[Floor]:
+    return Floor.objects.filter(building__carrier__in=scope.carriers())
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def floor_plan(request: HttpRequest, floor_id: int) -> HttpResponse:
+    scope = _staff_scope(request)
+    floor = get_in_scope(_floors(scope).select_related("building__carrier"), pk=floor_id)
+    carrier_id = floor.building.carrier_id
+    form = None
+    if request.method == "POST":
+        scope.require_manager(carrier_id)
+        form = ImageUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                store_floor_plan(floor=floor, upload=form.cleaned_data["image"], user=request.user)
+            except ValidationError as exc:
+                form.add_error("image", exc)
+            else:
+                messages.success(
+                    request, _("The floor plan of %(floor)s is saved.") % {"floor": floor.label}
+                )
+                return redirect("workspace:floor_map", floor_id=floor.pk)
+    elif scope.manages(carrier_id):
+        form = ImageUploadForm()
+    return render(
+        request,
+        TEMPLATES + "floor_plan.html",
+        {
+            "floor": floor,
+            "carrier": floor.building.carrier,
+            "plan": FloorPlan.objects.filter(floor=floor).first(),
+            "form": form,
+            "read_only": not scope.manages(carrier_id),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def carrier_cover(request: HttpRequest, code: str) -> HttpResponse:
+    scope = _staff_scope(request)
+    carrier = get_in_scope(scope.carriers(), code=code)
+    form = None
+    if request.method == "POST":
+        scope.require_manager(carrier.pk)
+        form = ImageUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                store_carrier_cover(
+                    carrier=carrier, upload=form.cleaned_data["image"], user=request.user
+                )
+            except ValidationError as exc:
+                form.add_error("image", exc)
+            else:
+                messages.success(request, _("The cover photo is saved."))
+                return redirect("workspace:vacancy", code=carrier.code)
+    elif scope.manages(carrier.pk):
+        form = ImageUploadForm()
+    return render(
+        request,
+        TEMPLATES + "carrier_cover.html",
+        {
+            "carrier": carrier,
+            "cover": CarrierCover.objects.filter(carrier=carrier).first(),
+            "form": form,
+            "read_only": not scope.manages(carrier.pk),
+        },
+    )
+
+
+@login_required
+@require_POST
+def unit_photo_add(request: HttpRequest, unit_id: int) -> HttpResponse:
+    scope = _staff_scope(request)
+    unit = get_in_scope(scope.units(), pk=unit_id)
+    scope.require_manager(unit.carrier_id)
+    form = UnitPhotoForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            store_unit_photo(
+                unit=unit,
+                upload=form.cleaned_data["image"],
+                user=request.user,
+                caption=form.cleaned_data["caption"],
+                position=form.cleaned_data["position"],
+            )
+        except ValidationError as exc:
+            form.add_error("image", exc)
+        else:
+            messages.success(request, _("The photo is added."))
+            return redirect("workspace:unit", unit_id=unit.pk)
+    return render_unit(request, scope, unit.pk, photo_form=form)
+
+
+@login_required
+@require_POST
+def unit_photo_delete(request: HttpRequest, photo_id: int) -> HttpResponse:
+    scope = _staff_scope(request)
+    photo = get_in_scope(scope.unit_photos().select_related("unit"), pk=photo_id)
+    scope.require_manager(photo.unit.carrier_id)
+    delete_unit_photo(photo=photo)
+    messages.success(request, _("The photo is deleted."))
+    return redirect("workspace:unit", unit_id=photo.unit_id)

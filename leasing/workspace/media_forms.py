@@ -1,0 +1,46 @@
+"""Upload forms of the workspace: a floor plan, a carrier's cover, a unit's photos.
+
+The forms only carry the file: whether it is an acceptable picture is decided
+by carriers.images (its content, size and dimensions), whose ValidationError
+the views put back on the `image` field.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from carriers.images import MAX_CAPTION, MAX_UPLOAD_BYTES
+
+ACCEPT = "image/jpeg,image/png,image/webp"
+
+
+def _image_field() -> forms.FileField:
+    return forms.FileField(
+        label=_("Image"),
+        help_text=_("JPEG, PNG or WebP, at most %(mb)s MB and 40 megapixels.")
+        % {"mb": MAX_UPLOAD_BYTES // 1024 // 1024},
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
+        error_messages={"required": _("Choose an image file to upload.")},
+    )
+
+
+class ImageUploadForm(forms.Form):
+    image = _image_field()
+
+
+class UnitPhotoForm(forms.Form):
+    image = _image_field()
+    caption = forms.CharField(
+        label=_("Caption"),
+        max_length=MAX_CAPTION,
+        required=False,
+        help_text=_("What the photo shows, e.g. the meeting room."),
+    )
+    position = forms.IntegerField(
+        label=_("Position"),
+        min_value=0,
+        max_value=32767,
+        required=False,
+        help_text=_("Photos are shown in this order; empty puts it last."),
+    )

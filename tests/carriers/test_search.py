@@ -1,0 +1,599 @@
+"""The unit search (/units/): filters, sorting, pages, scope and bad input.
+
+Roles: the manager of carrier X, the manager of carrier Y, leadership (every
+carrier, read-only) and a company's user (no staff pages at all). Messages of
+this page are asserted through gettext in Simplified Chinese (the default
+language), so the tests hold before and after the translations are compiled.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+
+from carriers.models import Building, Carrier, Floor, Unit
+from carriers.status import UnitStatus
+from carriers.status_filters import status_q
+from leasing.models import Allocation, Tenant
+from leasing.terms import add_months
+from tests.factories import make_carrier, make_floor, make_tenant, make_unit
+from tests.leasing.workflow import (
+    days,
+    make_leadership,
+    make_lease,
+    make_manager,
+    make_tenant_user,
+    today,
+)
+
+pytestmark = pytest.mark.django_db
+
+URL = "/units/"
+
+
+def zh(msgid: str) -> str:
+    """A message as the page shows it in the default language."""
+    with translation.override("zh-hans"):
+        return gettext(msgid)
+
+
+@dataclass
+class Zone:
+    x: Carrier
+    y: Carrier
+    manager_x: User
+    manager_y: User
+    leader: User
+    company: Tenant
+    company_user: User
+
+
+@pytest.fixture
+def zone() -> Zone:
+    x = make_carrier(code="ycl2", name="阳澄湖两岸科创中心研发总部二期")
+    y = make_carrier(code="jccx", name="国家高新区集成创新中心")
+    company = make_tenant(name="昆山甲子智能科技有限公司")
+    return Zone(
+        x=x,
+        y=y,
+        manager_x=make_manager(x, username="manager_x"),
+        manager_y=make_manager(y, username="manager_y"),
+        leader=make_leadership("leader"),
+        company=company,
+        company_user=make_tenant_user(company, "company_user"),
+    )
+
+
+def client_for(user: User | None) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def search(user: User, **query: Any) -> tuple[Any, str]:
+    response = client_for(user).get(URL, query)
+    assert response.status_code == 200
+    return response, response.content.decode()
+
+
+def codes(response: Any) -> list[str]:
+    """The unit codes of the results, in the order shown."""
+    return [row.unit.code for row in response.context["results"].rows]
+
+
+# --- scope ----------------------------------------------------------------------------
+
+
+def test_it_sends_anonymous_users_to_the_login_page() -> None:
+    response = Client().get(URL)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_it_answers_a_companys_user_with_404(zone: Zone) -> None:
+    make_unit(zone.x, code="X-101")
+    response = client_for(zone.company_user).get(URL)
+    assert response.status_code == 404
+    assert b"X-101" not in response.content
+
+
+def test_it_shows_a_manager_only_the_units_of_their_carriers(zone: Zone) -> None:
+    make_unit(zone.x, code="X-101")
+    make_unit(zone.y, code="Y-101")
+
+    response, body = search(zone.manager_x)
+
+    assert codes(response) == ["X-101"]
+    assert "Y-101" not in body and zone.y.name not in body
+
+
+def test_it_refuses_another_carriers_code_as_unknown(zone: Zone) -> None:
+    make_unit(zone.y, code="Y-101")
+
+    response, body = search(zone.manager_x, carrier=zone.y.code)
+    _, nowhere = search(zone.manager_x, carrier="no-such-carrier")
+
+    assert response.context["results"] is None
+    assert zh("Unknown carrier: choose one from the list.") in body
+    assert "Y-101" not in body
+    # The same answer as for a code that exists nowhere: nothing confirms it.
+    assert zh("Unknown carrier: choose one from the list.") in nowhere
+
+
+def test_it_shows_leadership_every_carrier(zone: Zone) -> None:
+    make_unit(zone.x, code="X-101")
+    make_unit(zone.y, code="Y-101")
+
+    response, _body = search(zone.leader)
+
+    assert sorted(codes(response)) == ["X-101", "Y-101"]
+
+
+def test_it_links_each_unit_to_its_page_for_managers_and_leadership(zone: Zone) -> None:
+    unit = make_unit(zone.x, code="X-101")
+    link = f'href="{reverse("workspace:unit", args=[unit.pk])}"'
+    for user in (zone.manager_x, zone.leader):
+        _, body = search(user)
+        assert link in body
+        # ... and the unit page opens for them (the access matrix's decision).
+        assert client_for(user).get(reverse("workspace:unit", args=[unit.pk])).status_code == 200
+
+
+def test_it_puts_the_search_in_the_staff_navigation_only(zone: Zone) -> None:
+    link = f'href="{URL}"'
+    assert link in client_for(zone.manager_x).get(reverse("workspace:queue")).content.decode()
+    assert link not in client_for(zone.company_user).get(reverse("portal:home")).content.decode()
+
+
+# --- the filters ----------------------------------------------------------------------
+
+
+def test_it_filters_by_carrier(zone: Zone) -> None:
+    make_unit(zone.x, code="X-101")
+    make_unit(zone.y, code="Y-101")
+
+    response, _ = search(zone.leader, carrier=zone.y.code)
+
+    assert codes(response) == ["Y-101"]
+
+
+def test_it_filters_by_building_of_the_chosen_carrier(zone: Zone) -> None:
+    a = make_unit(zone.x, code="A-101")
+    other = Building.objects.create(carrier=zone.x, code="B", name="B栋")
+    make_unit(floor=Floor.objects.create(building=other, level=1, label="1F"), code="B-101")
+
+    response, body = search(zone.manager_x, carrier=zone.x.code, building=other.pk)
+
+    assert codes(response) == ["B-101"]
+    # The building list is the chosen carrier's, with the choice kept.
+    assert f'<option value="{a.floor.building_id}">A栋</option>' in body
+    assert f'<option value="{other.pk}" selected>B栋</option>' in body
+
+
+def test_it_filters_by_kind(zone: Zone) -> None:
+    make_unit(zone.x, code="X-office", kind=Unit.Kind.OFFICE)
+    make_unit(zone.x, code="X-lab", kind=Unit.Kind.LAB)
+
+    response, _ = search(zone.manager_x, kind=Unit.Kind.LAB)
+
+    assert codes(response) == ["X-lab"]
+
+
+def test_it_filters_by_gross_area_range_inclusive(zone: Zone) -> None:
+    for code, area in (("X-1", "99.99"), ("X-2", "100"), ("X-3", "300"), ("X-4", "300.01")):
+        make_unit(zone.x, code=code, gross_area=Decimal(area), usable_area=Decimal("50"))
+
+    response, _ = search(zone.manager_x, area_min="100", area_max="300")
+
+    assert codes(response) == ["X-2", "X-3"]
+
+
+def test_it_filters_by_list_rent_range(zone: Zone) -> None:
+    for code, rent in (("X-1", "30"), ("X-2", "45"), ("X-3", "60")):
+        make_unit(zone.x, code=code, list_rent=Decimal(rent))
+
+    assert codes(search(zone.manager_x, rent_min="40")[0]) == ["X-2", "X-3"]
+    assert codes(search(zone.manager_x, rent_max="45")[0]) == ["X-1", "X-2"]
+    assert codes(search(zone.manager_x, rent_min="40", rent_max="50")[0]) == ["X-2"]
+
+
+def test_it_filters_by_minimum_seats(zone: Zone) -> None:
+    make_unit(zone.x, code="X-1", seats=8)
+    make_unit(zone.x, code="X-2", seats=12)
+
+    response, _ = search(zone.manager_x, seats="10")
+
+    assert codes(response) == ["X-2"]
+
+
+def test_it_filters_turnkey_units_ready_on_the_date(zone: Zone) -> None:
+    on = today()
+    make_unit(zone.x, code="X-ready", turnkey=True)
+    make_unit(zone.x, code="X-ready-today", turnkey=True, ready_on=on)
+    make_unit(zone.x, code="X-later", turnkey=True, ready_on=on + days(20))
+    make_unit(zone.x, code="X-shell")
+
+    response, _ = search(zone.manager_x, turnkey_ready="on")
+    later, _ = search(zone.manager_x, turnkey_ready="on", on=(on + days(20)).isoformat())
+    # With a move-in date, ready by then.
+    moving_in, _ = search(
+        zone.manager_x, turnkey_ready="on", available_from=(on + days(30)).isoformat()
+    )
+
+    assert codes(response) == ["X-ready", "X-ready-today"]
+    assert codes(later) == ["X-later", "X-ready", "X-ready-today"]
+    assert codes(moving_in) == ["X-later", "X-ready", "X-ready-today"]
+
+
+def test_it_filters_by_status_on_a_date(zone: Zone) -> None:
+    on = today()
+    leased = make_unit(zone.x, code="X-leased")
+    make_lease(leased, on - days(10), on + days(300))
+    make_unit(zone.x, code="X-free")
+
+    assert codes(search(zone.manager_x, status="vacant")[0]) == ["X-free"]
+    assert codes(search(zone.manager_x, status="occupied")[0]) == ["X-leased"]
+    # On the day the lease ends the unit is vacant again.
+    response, body = search(zone.manager_x, status="vacant", on=(on + days(300)).isoformat())
+    assert codes(response) == ["X-free", "X-leased"]
+    assert (on + days(300)).isoformat() in body
+
+
+def test_it_filters_units_free_for_a_whole_term(zone: Zone) -> None:
+    start = today() + days(30)
+    end = add_months(start, 12)
+    make_unit(zone.x, code="X-free")
+    ends_before = make_unit(zone.x, code="X-ends-before")
+    make_lease(ends_before, today() - days(300), start)  # ends the day before: free
+    ends_inside = make_unit(zone.x, code="X-ends-inside")
+    make_lease(ends_inside, today() - days(300), start + days(1))
+    starts_inside = make_unit(zone.x, code="X-starts-inside")
+    make_lease(starts_inside, end - days(1), None)
+    starts_after = make_unit(zone.x, code="X-starts-after")
+    make_lease(starts_after, end, None)  # from the term's end: free for it
+    held = make_unit(zone.x, code="X-held")
+    make_lease(held, start, start + days(90), state=Allocation.State.HELD)
+    cancelled = make_unit(zone.x, code="X-cancelled")
+    Allocation.objects.create(
+        unit=cancelled, tenant=make_tenant(), start=start, end=end, state="cancelled"
+    )
+    expired = make_unit(zone.x, code="X-expired-hold")
+    Allocation.objects.create(
+        unit=expired,
+        tenant=make_tenant(),
+        start=start,
+        end=end,
+        state=Allocation.State.HELD,
+        hold_expires_at=timezone.now() - days(1),
+    )
+    make_unit(zone.x, code="X-common", leasable=False)
+    make_unit(zone.x, code="X-retiring", retired_on=end - days(1))
+    make_unit(zone.x, code="X-late", in_service_from=start + days(1))
+
+    response, _ = search(zone.manager_x, available_from=start.isoformat(), term_months="12")
+
+    assert codes(response) == [
+        "X-cancelled",
+        "X-ends-before",
+        "X-expired-hold",
+        "X-free",
+        "X-starts-after",
+    ]
+
+
+def test_it_takes_a_twelve_month_term_when_none_is_given(zone: Zone) -> None:
+    start = today() + days(30)
+    short = make_unit(zone.x, code="X-taken-in-month-11")
+    make_lease(short, add_months(start, 11), None)
+    make_unit(zone.x, code="X-free")
+
+    response, _ = search(zone.manager_x, available_from=start.isoformat())
+    six, _ = search(zone.manager_x, available_from=start.isoformat(), term_months="6")
+
+    assert codes(response) == ["X-free"]
+    assert codes(six) == ["X-free", "X-taken-in-month-11"]
+
+
+def test_it_combines_filters(zone: Zone) -> None:
+    make_unit(zone.x, code="X-1", kind=Unit.Kind.LAB, seats=20, turnkey=True)
+    make_unit(zone.x, code="X-2", kind=Unit.Kind.LAB, seats=5, turnkey=True)
+    make_unit(zone.x, code="X-3", kind=Unit.Kind.OFFICE, seats=20, turnkey=True)
+    make_unit(zone.y, code="Y-1", kind=Unit.Kind.LAB, seats=20, turnkey=True)
+
+    response, _ = search(
+        zone.leader, carrier=zone.x.code, kind="lab", seats="10", turnkey_ready="on"
+    )
+
+    assert codes(response) == ["X-1"]
+
+
+# --- the status filter agrees with the derived status ---------------------------------
+
+
+def test_it_filters_every_status_exactly_as_the_derived_status_labels_it(zone: Zone) -> None:
+    on = today()
+    now = timezone.now()
+    floor = make_floor(zone.x)
+
+    def unit(code: str, **fields: Any) -> Unit:
+        return make_unit(floor=floor, code=code, **fields)
+
+    unit("planned", in_service_from=on + days(1))
+    unit("retired", in_service_from=on - days(400), retired_on=on)
+    unit("common", leasable=False)
+    make_lease(unit("held"), on, on + days(30), state=Allocation.State.HELD)
+    make_lease(unit("soon"), on - days(100), on + days(90))
+    make_lease(unit("soon-past"), on - days(100), on + days(91))  # occupied
+    make_lease(unit("open"), on - days(100), None)
+    renewed = unit("renewed")
+    make_lease(renewed, on - days(100), on + days(30))
+    make_lease(renewed, on + days(30), on + days(400))  # continues it: occupied
+    gap = unit("gap")
+    make_lease(gap, on - days(100), on + days(30))
+    make_lease(gap, on + days(31), on + days(400))  # a day's gap: available soon
+    make_lease(unit("retiring", retired_on=on + days(30)), on - days(100), on + days(30))
+    make_lease(unit("retiring-later", retired_on=on + days(60)), on - days(100), on + days(30))
+    unit("not-ready", ready_on=on + days(1))
+    unit("ready-today", ready_on=on)
+    unit("vacant")
+    make_lease(unit("past"), on - days(400), on)
+    Allocation.objects.create(
+        unit=unit("expired-hold"),
+        tenant=make_tenant(),
+        start=on - days(1),
+        end=on + days(30),
+        state=Allocation.State.HELD,
+        hold_expires_at=now - days(1),
+    )
+    Allocation.objects.create(
+        unit=unit("cancelled"), tenant=make_tenant(), start=on, end=None, state="cancelled"
+    )
+    not_ready_leased = unit("leased-not-ready", ready_on=on + days(10))
+    make_lease(not_ready_leased, on - days(1), None)
+
+    labelled = dict(Unit.objects.with_status(on, now=now).values_list("code", "status"))
+    assert set(labelled.values()) == set(UnitStatus.values), "the control: every status"
+    for status in UnitStatus.values:
+        found = set(Unit.objects.filter(status_q(status, on, now)).values_list("code", flat=True))
+        assert found == {code for code, s in labelled.items() if s == status}, status
+
+
+# --- sorting and pages ----------------------------------------------------------------
+
+
+@pytest.fixture
+def sortable(zone: Zone) -> Zone:
+    on = today()
+    # code, area, rent, seats
+    rows = (("X-2", "300", "40", 30), ("X-10", "100", "60", 10), ("X-1", "200", "50", 20))
+    for code, area, rent, seats in rows:
+        make_unit(
+            zone.x,
+            code=code,
+            gross_area=Decimal(area),
+            usable_area=Decimal("90"),
+            list_rent=Decimal(rent),
+            seats=seats,
+        )
+    leased = make_unit(
+        zone.y, code="Y-1", gross_area=Decimal("250"), usable_area=Decimal("90"), seats=25
+    )
+    make_lease(leased, on - days(10), None)
+    return zone
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        ("code", ["X-1", "X-10", "X-2", "Y-1"]),
+        ("-code", ["Y-1", "X-2", "X-10", "X-1"]),
+        ("area", ["X-10", "X-1", "Y-1", "X-2"]),
+        ("-area", ["X-2", "Y-1", "X-1", "X-10"]),
+        ("rent", ["X-2", "Y-1", "X-1", "X-10"]),
+        ("-rent", ["X-10", "X-1", "Y-1", "X-2"]),
+        ("seats", ["X-10", "X-1", "Y-1", "X-2"]),
+        ("-seats", ["X-2", "Y-1", "X-1", "X-10"]),
+        ("status", ["X-1", "X-10", "X-2", "Y-1"]),  # vacant before occupied
+        ("-status", ["Y-1", "X-1", "X-10", "X-2"]),
+        ("carrier", ["Y-1", "X-1", "X-10", "X-2"]),  # jccx before ycl2
+        ("-carrier", ["X-1", "X-10", "X-2", "Y-1"]),
+    ],
+)
+def test_it_sorts_by_each_column(sortable: Zone, sort: str, expected: list[str]) -> None:
+    response, _ = search(sortable.leader, sort=sort)
+    assert codes(response) == expected
+
+
+def test_it_sorts_by_carrier_then_code_by_default(sortable: Zone) -> None:
+    response, _ = search(sortable.leader)
+    assert codes(response) == ["Y-1", "X-1", "X-10", "X-2"]
+
+
+def test_it_links_column_headers_to_sorts_that_keep_the_filters(sortable: Zone) -> None:
+    _, body = search(sortable.leader, kind="office", sort="rent", page="1")
+    links = re.findall(r'<th[^>]*><a href="\?([^"]*)"', body)
+    assert links, "the control: headers are links"
+    assert all("kind=office" in link and "page=" not in link for link in links)
+    # The sorted column reverses; the others sort ascending.
+    assert any("sort=-rent" in link for link in links)
+    assert any("sort=area" in link for link in links)
+
+
+def test_it_pages_the_results_and_keeps_the_filters_in_page_links(zone: Zone) -> None:
+    for n in range(1, 46):
+        make_unit(zone.x, code=f"X-{n:03d}", kind=Unit.Kind.LAB)
+    make_unit(zone.x, code="X-office")
+
+    first, body = search(zone.manager_x, kind="lab", per_page="20")
+    third, _ = search(zone.manager_x, kind="lab", per_page="20", page="3")
+    beyond, _ = search(zone.manager_x, kind="lab", per_page="20", page="99")
+
+    assert codes(first) == [f"X-{n:03d}" for n in range(1, 21)]
+    assert first.context["results"].page.paginator.count == 45
+    assert codes(third) == [f"X-{n:03d}" for n in range(41, 46)]
+    assert codes(beyond) == codes(third)  # past the end: the last page
+    assert "kind=lab" in body and "per_page=20" in body and "page=2" in body
+    default, _ = search(zone.manager_x)
+    assert len(codes(default)) == 46  # 50 a page
+
+
+def test_it_shows_status_tenant_and_lease_end(zone: Zone) -> None:
+    on = today()
+    leased = make_unit(zone.x, code="X-leased")
+    lease = make_lease(leased, on - days(10), on + days(200), tenant=zone.company)
+    make_lease(make_unit(zone.x, code="X-open"), on - days(10), None)
+    make_unit(zone.x, code="X-free")
+
+    response, body = search(zone.manager_x)
+
+    rows = {r.unit.code: r for r in response.context["results"].rows}
+    assert rows["X-leased"].tenant == zone.company.name
+    assert rows["X-leased"].lease_last_day == lease.end - days(1)
+    assert rows["X-free"].tenant is None and not rows["X-free"].let
+    assert zone.company.name in body
+    assert (lease.end - days(1)).isoformat() in body
+    assert 'class="unit-status status-occupied"' in body
+    assert 'class="unit-status status-vacant"' in body
+    assert zh("open-ended") in body
+
+
+# --- a fixed number of queries --------------------------------------------------------
+
+
+def _units(carrier: Carrier, n: int) -> None:
+    floor = make_floor(carrier)
+    for i in range(n):
+        unit = make_unit(floor=floor, code=f"Q-{i:03d}", turnkey=True)
+        if i % 3 == 0:
+            make_lease(unit, today() - days(10), today() + days(30 + i))
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"status": "vacant"},
+        {"sort": "-status", "status": "available_soon"},
+        {"available_from": "2030-01-01", "term_months": "12", "turnkey_ready": "on"},
+        {"carrier": "ycl2", "sort": "rent", "per_page": "100"},
+    ],
+    ids=["plain", "status", "status-sort", "term", "carrier"],
+)
+def test_it_runs_the_same_number_of_queries_for_5_or_50_units(
+    zone: Zone, query: dict[str, str]
+) -> None:
+    client = client_for(zone.leader)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(URL, query)
+        assert response.status_code == 200
+        assert response.context["results"] is not None
+        return len(ctx.captured_queries)
+
+    _units(zone.x, 5)
+    few = count()
+    _units(zone.y, 45)
+    many = count()
+
+    assert few == many
+
+
+# --- bad input ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        (
+            {"area_min": "300", "area_max": "100"},
+            "area_min",
+            "The minimum area cannot be greater than the maximum area.",
+        ),
+        (
+            {"rent_min": "80", "rent_max": "40"},
+            "rent_min",
+            "The minimum rent cannot be greater than the maximum rent.",
+        ),
+        ({"area_min": "-5"}, "area_min", "Area cannot be negative."),
+        ({"area_max": "-5"}, "area_max", "Area cannot be negative."),
+        ({"rent_min": "-1"}, "rent_min", "Rent cannot be negative."),
+        ({"seats": "-2"}, "seats", "Seats cannot be negative."),
+        ({"area_min": "lots"}, "area_min", "Enter a number."),
+        ({"on": "2026-13-45"}, "on", "Enter a date as YYYY-MM-DD, e.g. 2027-03-01."),
+        (
+            {"available_from": "next week"},
+            "available_from",
+            "Enter a date as YYYY-MM-DD, e.g. 2027-03-01.",
+        ),
+        (
+            {"term_months": "12"},
+            "available_from",
+            "Give the date from which the unit must be free for the term.",
+        ),
+        (
+            {"available_from": "2027-03-01", "term_months": "0"},
+            "term_months",
+            "The term must be between 1 and 120 months.",
+        ),
+        (
+            {"available_from": "2027-03-01", "term_months": "500"},
+            "term_months",
+            "The term must be between 1 and 120 months.",
+        ),
+        ({"carrier": "no-such-carrier"}, "carrier", "Unknown carrier: choose one from the list."),
+        ({"building": "1"}, "building", "Choose a carrier first, then one of its buildings."),
+        (
+            {"carrier": "ycl2", "building": "987654"},
+            "building",
+            "Unknown building: choose one from the list.",
+        ),
+    ],
+    ids=lambda v: v if isinstance(v, str) and " " not in v else None,
+)
+def test_it_explains_bad_filters_and_keeps_what_was_typed(
+    zone: Zone, query: dict[str, str], field: str, message: str
+) -> None:
+    make_unit(zone.x, code="X-101")
+
+    response, body = search(zone.manager_x, kind="office", **query)
+
+    assert response.context["results"] is None  # no list that ignored a filter
+    assert "X-101" not in body
+    assert zh(message) in response.context["filter"].form.errors[field]
+    assert zh(message) in body
+    assert 'role="alert"' in body
+    form = response.context["filter"].form
+    for name, value in query.items():
+        if name in ("carrier", "building"):
+            continue  # a select shows only its own choices
+        assert form[name].value() == value
+        assert f'value="{value}"' in body
+    assert '<option value="office" selected>' in body
+
+
+def test_it_explains_bad_input_in_chinese() -> None:
+    """The control for the gettext-based assertions above: Django's own message
+    for an unknown choice is translated already."""
+    assert zh("Select a valid choice. %(value)s is not one of the available choices.") != (
+        "Select a valid choice. %(value)s is not one of the available choices."
+    )
+
+
+def test_it_refuses_an_unknown_status_or_sort(zone: Zone) -> None:
+    for query in ({"status": "sold"}, {"sort": "tenant"}, {"per_page": "1000"}):
+        response, body = search(zone.manager_x, **query)
+        assert response.context["results"] is None, query
+        assert 'role="alert"' in body, query
