@@ -20,6 +20,7 @@ urlpatterns = [
     path("portal/", include("leasing.portal.urls")),
     path("work/", include("leasing.workspace.urls")),
     path("files/", include("carriers.media_urls")),
+    path("units/", include("carriers.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -140,6 +140,7 @@ GET: dict[str, tuple[Expect, ...]] = {
     "files:cover":                  (LOGIN, HIDE,  OK,    HIDE,  OK,    HIDE,  OK,    OK),
     # The shape editor is a tool for changing the floor: leadership has nothing to do there.
     "workspace:floor_map":          (LOGIN, HIDE,  HIDE,  HIDE,  OK,    HIDE,  DENY,  OK),
+    "units:search":                 (LOGIN, HIDE,  HIDE,  HIDE,  OK,    OK,    OK,    OK),
     "dashboard:carrier":            (LOGIN, HIDE,  HIDE,  HIDE,  OK,    HIDE,  OK,    OK),
     "dashboard:building":           (LOGIN, HIDE,  HIDE,  HIDE,  OK,    HIDE,  OK,    OK),
     "dashboard:floor":              (LOGIN, HIDE,  HIDE,  HIDE,  OK,    HIDE,  OK,    OK),
@@ -221,7 +222,7 @@ OUTSIDERS = ("anonymous", "newcomer", "tenant_b", "manager_y")
 # Left to Django and its own tests: the admin site, login/logout/password
 # views, and the language switch.
 SKIPPED_PREFIXES = ("admin/", "accounts/", "i18n/")
-APP_NAMESPACES = {"portal", "workspace", "dashboard", "reports", "files"}
+APP_NAMESPACES = {"portal", "workspace", "dashboard", "reports", "units", "files"}
 
 
 # --- the world --------------------------------------------------------------------------
