@@ -121,7 +121,14 @@ def figures_changed(using: str | None = None) -> None:
     on_commit runs at once, and the second bump is harmless.
     """
     bump()
-    transaction.on_commit(bump, using=using)
+    transaction.on_commit(_committed, using=using)
+
+
+def _committed() -> None:
+    bump()
+    from reports import warm  # it reads through the selectors, which import this module
+
+    warm.schedule()
 
 
 def _on_change(sender: type[Model], using: str = "default", **kwargs: Any) -> None:

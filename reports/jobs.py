@@ -153,8 +153,8 @@ def redis_connection() -> Redis:
     )
 
 
-def queue(connection: Redis | None = None) -> Queue:
-    return Queue(QUEUE, connection=connection or redis_connection(), default_timeout=JOB_TIMEOUT)
+def queue(connection: Redis | None = None, *, name: str = QUEUE) -> Queue:
+    return Queue(name, connection=connection or redis_connection(), default_timeout=JOB_TIMEOUT)
 
 
 # --- building ------------------------------------------------------------------------------

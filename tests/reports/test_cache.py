@@ -170,7 +170,7 @@ def test_it_bumps_the_generation_when_the_demo_zone_is_loaded() -> None:
         seed_demo_zone(scale=0.005, seed=7, today=today())
         with_callbacks.extend(connection.run_on_commit)
     assert figure_cache.generation() != before
-    assert any(callback is figure_cache.bump for _sids, callback, _robust in with_callbacks)
+    assert any(callback is figure_cache._committed for _sids, callback, _robust in with_callbacks)
 
 
 # --- a reader racing a writer ------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""manage.py report_worker [--burst]: build queued reports (RQ, queue "reports").
+"""manage.py report_worker [--burst]: build queued reports (RQ, queue "reports"), then
+warm the dashboard after changes (queue "warm", reports/warm.py).
 
 A Django-aware `rq worker`: settings and the ORM are set up before the first
 job. Run one or more on any host that reaches the database, Redis and the
@@ -16,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from rq import Worker
 
+from reports import warm
 from reports.jobs import QUEUE, redis_connection
 
 
@@ -37,6 +39,10 @@ class Command(BaseCommand):
         connection = redis_connection()
         # Long-running: no socket timeout on the blocking dequeue.
         connection.connection_pool.connection_kwargs["socket_timeout"] = None
-        worker = Worker([QUEUE], connection=connection)
-        self.stdout.write(_("Report worker listening on queue “%(queue)s”.") % {"queue": QUEUE})
+        # In this order: reports people wait for first, dashboard warming when idle.
+        worker = Worker([QUEUE, warm.QUEUE], connection=connection)
+        self.stdout.write(
+            _("Report worker listening on queues “%(queue)s”.")
+            % {"queue": f"{QUEUE}, {warm.QUEUE}"}
+        )
         worker.work(burst=burst, with_scheduler=False)
