@@ -12,6 +12,8 @@ or with refused rows, is shown with its errors and not kept.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -46,8 +48,17 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class MultipleFileField(forms.FileField):
+    """Several files in one field (Django's documented recipe): each checked as a FileField."""
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(d, initial) for d in data]
+        return [super().clean(data, initial)]
+
+
 class UploadForm(forms.Form):
-    files = forms.FileField(
+    files = MultipleFileField(
         label=gettext_lazy("Files"),
         widget=MultipleFileInput(attrs={"accept": ".xlsx,.csv"}),
         help_text=gettext_lazy(
@@ -56,7 +67,7 @@ class UploadForm(forms.Form):
     )
 
     def clean_files(self) -> list[Source]:
-        uploads = self.files.getlist("files")
+        uploads = self.cleaned_data["files"]
         if not uploads:
             raise forms.ValidationError(_("Choose a file to import."))
         problems = [check_size(u.name, u.size) for u in uploads]
