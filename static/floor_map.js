@@ -34,6 +34,7 @@
   var MIN_SIDE = 0.004; // smaller than this (as a share of the canvas) is a slip of the mouse
   var CLOSE_DISTANCE = 12; // canvas units: a click this near the first corner closes a polygon
   var HANDLE_RADIUS = 7;
+  var DOUBLE_CLICK_MS = 500;
 
   var units = {};
   var order = [];
@@ -237,7 +238,7 @@
       overlay.appendChild(element(line.length > 2 ? "polygon" : "polyline", { "class": "fm-draft", points: pointsAttribute(line) }));
       drawing.points.forEach(function (p, index) {
         overlay.appendChild(element("circle", {
-          "class": "fm-handle" + (index === 0 ? " first" : ""),
+          "class": "fm-handle drafting" + (index === 0 ? " first" : ""),
           cx: (p[0] * W).toFixed(1),
           cy: (p[1] * H).toFixed(1),
           r: HANDLE_RADIUS - 2,
@@ -303,13 +304,10 @@
     render();
   }
 
-  function nearFirstCorner(points, p) {
-    if (points.length < 3) {
-      return false;
-    }
-    var dx = (points[0][0] - p[0]) * W;
-    var dy = (points[0][1] - p[1]) * H;
-    return Math.sqrt(dx * dx + dy * dy) <= CLOSE_DISTANCE;
+  function near(a, b, distance) {
+    var dx = (a[0] - b[0]) * W;
+    var dy = (a[1] - b[1]) * H;
+    return Math.sqrt(dx * dx + dy * dy) <= distance;
   }
 
   function closePolygon() {
@@ -349,13 +347,19 @@
         drawing = { kind: "rect", from: p, to: p };
         svg.setPointerCapture(event.pointerId);
       } else if (drawing && drawing.kind === "polygon") {
-        if (nearFirstCorner(drawing.points, p)) {
+        // A second click on the corner just added is a double click: close. (Counted
+        // here because the browser's dblclick is lost when the drawing under the
+        // pointer is redrawn between the two clicks.)
+        var last = drawing.points[drawing.points.length - 1];
+        var again = event.timeStamp - drawing.lastAt < DOUBLE_CLICK_MS && near(last, p, 4);
+        if (again || near(drawing.points[0], p, CLOSE_DISTANCE) && drawing.points.length >= 3) {
           closePolygon();
           return;
         }
         drawing.points.push(p);
+        drawing.lastAt = event.timeStamp;
       } else {
-        drawing = { kind: "polygon", points: [p], cursor: p };
+        drawing = { kind: "polygon", points: [p], cursor: p, lastAt: event.timeStamp };
       }
       render();
       return;
