@@ -43,8 +43,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
 from carriers.images import store_carrier_cover, store_floor_plan, store_unit_photo
+from carriers.imports.reading import Source
+from carriers.imports.service import import_space
+from carriers.imports.storage import save_pending
 from carriers.models import Carrier, CarrierCover, FloorPlan, Unit, UnitPhoto
-from leasing.access import TENANT_GROUP
+from leasing.access import TENANT_GROUP, scope_for
 from leasing.leases import handover_record
 from leasing.models import Allocation, Event, Handover, SpaceRequest, Tenant
 from leasing.offers import offer_make
@@ -90,6 +93,7 @@ NOGET = Expect(405)  # POST only, answered before any lookup: says nothing of th
 UNAUTH = Expect(401)  # the JSON API, not signed in (JSON, no redirect to a login page)
 NOTSTAFF = Expect(403)  # the JSON API, a company's user: refused before any lookup
 WRITE = Expect(302, writes=True)  # let through: changes the database, then AFTER_WRITE
+PREVIEW = Expect(302, "workspace:import_preview")  # an upload checked and kept: to its dry run
 
 # Columns in this order (abbreviated in the tables' headers).
 ROLES = (
@@ -140,6 +144,11 @@ GET: dict[str, tuple[Expect, ...]] = {
     "files:cover":                  (LOGIN, HIDE,  OK,    HIDE,  OK,    HIDE,  OK,    OK),
     # The shape editor is a tool for changing the floor: leadership has nothing to do there.
     "workspace:floor_map":          (LOGIN, HIDE,  HIDE,  HIDE,  OK,    HIDE,  DENY,  OK),
+    "workspace:import":             (LOGIN, HIDE,  HIDE,  HIDE,  OK,    OK,    DENY,  OK),
+    "workspace:import_template":    (LOGIN, HIDE,  HIDE,  HIDE,  OK,    OK,    DENY,  OK),
+    # An upload kept for its confirmation is its uploader's alone (manager_x's here).
+    "workspace:import_preview":     (LOGIN, HIDE,  HIDE,  HIDE,  OK,    HIDE,  DENY,  HIDE),
+    "workspace:import_apply":       (LOGIN, NOGET, NOGET, NOGET, NOGET, NOGET, NOGET, NOGET),
     "units:search":                 (LOGIN, HIDE,  HIDE,  HIDE,  OK,    OK,    OK,    OK),
     "dashboard:carrier":            (LOGIN, HIDE,  HIDE,  HIDE,  OK,    HIDE,  OK,    OK),
     "dashboard:building":           (LOGIN, HIDE,  HIDE,  HIDE,  OK,    HIDE,  OK,    OK),
@@ -178,6 +187,9 @@ POST: dict[str, tuple[Expect, ...]] = {
     "workspace:unit_photo_add":     (LOGIN, HIDE,  HIDE,  HIDE,  WRITE, HIDE,  DENY,  WRITE),
     "workspace:unit_photo_delete":  (LOGIN, HIDE,  HIDE,  HIDE,  WRITE, HIDE,  DENY,  WRITE),
     "workspace:floor_map":          (LOGIN, HIDE,  HIDE,  HIDE,  WRITE, HIDE,  DENY,  WRITE),
+    # The upload is a dry run: it writes nothing. Y's manager sees X's rows refused.
+    "workspace:import":             (LOGIN, HIDE,  HIDE,  HIDE,  PREVIEW, OK,  DENY,  PREVIEW),
+    "workspace:import_apply":       (LOGIN, HIDE,  HIDE,  HIDE,  WRITE, HIDE,  DENY,  HIDE),
     # Reading is leadership's job: they may ask for a report (of their scope).
     "reports:build":                (LOGIN, HIDE,  HIDE,  HIDE,  WRITE, WRITE, WRITE, WRITE),
 }
@@ -202,6 +214,7 @@ AFTER_WRITE = {
     "workspace:unit_photo_add": "workspace:unit",
     "workspace:unit_photo_delete": "workspace:unit",
     "workspace:floor_map": "workspace:floor_map",
+    "workspace:import_apply": "workspace:import",
     "reports:build": "reports:job",
 }
 
@@ -252,6 +265,7 @@ class World:
     plan_x: FloorPlan | None = None  # the plan of unit_a's floor
     photo_a: UnitPhoto | None = None  # a photo of unit_a
     cover_x: CarrierCover | None = None
+    import_x: str = ""  # the token of an upload by X's manager, checked and awaiting confirmation
 
 
 def _company_side(carrier: Carrier, tenant: Tenant, manager: User, prefix: str) -> dict[str, Any]:
@@ -342,7 +356,25 @@ def world() -> World:
         users=users,
         job_x=_report_on(x, manager_x),
         **_pictures(x, side_a["unit"], manager_x),
+        import_x=_import_by(manager_x),
     )
+
+
+# A company, in a CSV of its own: what the kept upload of X's manager imports.
+IMPORT_TENANT_CSV = (
+    f"统一社会信用代码,企业名称\n{make_uscc('91320583MA9KPRTX2')},昆山戊辰导入科技有限公司\n"
+).encode()
+# A unit of X (on the floor make_unit put X's units on): what the upload POST checks.
+IMPORT_UNIT_CSV = (
+    "载体编码,楼栋编码,楼层,单元编码,建筑面积,套内面积,投用日期\nycl2,A,1,X-901,100,80,2024-01-01\n"
+).encode()
+
+
+def _import_by(manager: User) -> str:
+    sources = [Source("tenants.csv", IMPORT_TENANT_CSV)]
+    report = import_space(sources, scope=scope_for(manager), dry_run=True)
+    assert not report.refused, report.error_lines()
+    return save_pending(sources, user=manager, report=report)
 
 
 def _pictures(carrier: Carrier, unit: Unit, manager: User) -> dict[str, Any]:
@@ -381,6 +413,8 @@ TARGETS: dict[str, Callable[[Any], dict[str, Any]]] = {
     "workspace:carrier_cover": lambda w: {"code": w.x.code},
     "workspace:unit_photo_add": lambda w: {"unit_id": w.unit_a.pk},
     "workspace:unit_photo_delete": lambda w: {"photo_id": w.photo_a.pk},
+    "workspace:import_preview": lambda w: {"token": _import_token(w)},
+    "workspace:import_apply": lambda w: {"token": _import_token(w)},
     "files:plan": lambda w: {"pk": w.plan_x.pk, "size": "small"},
     "files:photo": lambda w: {"pk": w.photo_a.pk, "size": "small"},
     "files:cover": lambda w: {"pk": w.cover_x.pk, "size": "small"},
@@ -424,6 +458,11 @@ class Nothing:
         return self
 
 
+def _import_token(w: Any) -> str:
+    # A token of the right form that was never handed out, for Nothing.
+    return w.import_x if isinstance(w, World) else "n" * 32
+
+
 def url_for(name: str, w: Any) -> str:
     target = TARGETS.get(name)
     path = reverse(name, kwargs=target(w) if target else None)
@@ -434,6 +473,8 @@ def url_for(name: str, w: Any) -> str:
 def post_data(name: str, w: World) -> dict[str, str]:
     """Valid data for each write endpoint: what the owner of the object would send."""
     start = today() + days(40)
+    if name == "workspace:import":
+        return {"files": SimpleUploadedFile("units.csv", IMPORT_UNIT_CSV)}
     if name == "portal:register":
         return {
             "username": "newco_boss",
