@@ -72,6 +72,7 @@ bench: $(VENV)/.installed-dev
 	$(BENCH_ENV) $(BIN)/python manage.py collectstatic --noinput -v0
 	$(BENCH_ENV) $(BIN)/python bench/status_counts.py --scale 10
 	$(BENCH_ENV) $(BIN)/python bench/rank_candidates.py --scale 10
+	$(BENCH_ENV) $(BIN)/python bench/unit_search.py
 	$(BENCH_ENV) $(BIN)/python bench/occupancy.py --scale 10
 	$(BENCH_ENV) $(BIN)/python bench/report_speed.py
 	$(BENCH_ENV) $(BIN)/python bench/allocate_throughput.py 2>/dev/null

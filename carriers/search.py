@@ -19,19 +19,13 @@ units, and cheap on 120,000 units):
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.core.paginator import Page, Paginator
 from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Concat, StrIndex
-from django.forms.utils import flatatt
 from django.http import HttpRequest, QueryDict
 from django.utils import timezone
-from django.utils.functional import cached_property
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_filters import (
@@ -44,6 +38,12 @@ from django_filters import (
 )
 
 from carriers.models import Building, Carrier, Unit
+from carriers.search_widgets import (
+    QuickCheckbox,
+    QuickDateInput,
+    QuickNumberInput,
+    QuickSelect,
+)
 from carriers.status import UnitStatus
 from carriers.status_filters import status_q
 from leasing.access import request_scope
@@ -95,45 +95,14 @@ SORT_CHOICES = [(key, SORT_LABELS[key]) for key in SORTS] + [
 ]
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs, format="%Y-%m-%d")
-
-
 def _date_filter(label: str, help_text: str = "") -> DateFilter:
     return DateFilter(
         label=label,
         method="keep",
-        widget=DateInput(),
+        widget=QuickDateInput(),
         help_text=help_text,
         error_messages={"invalid": DATE_FORMAT_ERROR},
     )
-
-
-class QuickSelect(forms.Select):
-    """A select rendered in Python: Django renders each option through a template,
-    which for the 600 carriers of the district took longer than the search itself."""
-
-    def render(
-        self,
-        name: str,
-        value: Any,
-        attrs: dict[str, Any] | None = None,
-        renderer: Any = None,
-    ) -> str:
-        chosen = set(self.format_value(value))
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (str(key), mark_safe(" selected") if str(key) in chosen else "", label)
-                for key, label in self.choices
-            ),
-        )
-        final = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
-        return format_html("<select{}>{}</select>", flatatt(final), options)
 
 
 class IntegerFilter(NumberFilter):
@@ -143,6 +112,7 @@ class IntegerFilter(NumberFilter):
 def _not_negative(label: str, field_name: str, lookup: str, message: str) -> NumberFilter:
     return NumberFilter(
         label=label,
+        widget=QuickNumberInput,
         field_name=field_name,
         lookup_expr=lookup,
         min_value=0,
@@ -201,6 +171,7 @@ class UnitSearchFilter(FilterSet):
         error_messages={"invalid_choice": _("Unknown carrier: choose one from the list.")},
     )
     building = ChoiceFilter(
+        widget=QuickSelect,
         label=_("Building"),
         empty_label=ANY,
         choices=[],
@@ -208,7 +179,9 @@ class UnitSearchFilter(FilterSet):
         help_text=_("Choose a carrier and search to list its buildings."),
         error_messages={"invalid_choice": _("Unknown building: choose one from the list.")},
     )
-    kind = ChoiceFilter(label=_("Kind"), choices=Unit.Kind.choices, empty_label=ANY)
+    kind = ChoiceFilter(
+        widget=QuickSelect, label=_("Kind"), choices=Unit.Kind.choices, empty_label=ANY
+    )
     area_min = _not_negative(
         _("Gross area from (m²)"), "gross_area", "gte", _("Area cannot be negative.")
     )
@@ -223,6 +196,7 @@ class UnitSearchFilter(FilterSet):
     )
     seats = IntegerFilter(
         label=_("Seats (at least)"),
+        widget=QuickNumberInput,
         field_name="seats",
         lookup_expr="gte",
         min_value=0,
@@ -234,18 +208,23 @@ class UnitSearchFilter(FilterSet):
     turnkey_ready = BooleanFilter(
         label=_("Turnkey and ready"),
         method="filter_turnkey_ready",
-        widget=forms.CheckboxInput,
+        widget=QuickCheckbox,
         help_text=_("Furnished and ready by the move-in date (or by the status date)."),
     )
     on = _date_filter(_("Status on"))
     status = ChoiceFilter(
-        label=_("Status"), choices=UnitStatus.choices, empty_label=ANY, method="filter_status"
+        widget=QuickSelect,
+        label=_("Status"),
+        choices=UnitStatus.choices,
+        empty_label=ANY,
+        method="filter_status",
     )
     available_from = _date_filter(
         _("Free from"), _("Free of any lease or hold from this date for the whole term.")
     )
     term_months = IntegerFilter(
         label=_("For (months)"),
+        widget=QuickNumberInput,
         method="filter_available",
         min_value=1,
         max_value=MAX_TERM_MONTHS,
@@ -256,9 +235,15 @@ class UnitSearchFilter(FilterSet):
         },
     )
     sort = ChoiceFilter(
-        label=_("Sort by"), choices=SORT_CHOICES, method="keep", empty_label=None, required=False
+        widget=QuickSelect,
+        label=_("Sort by"),
+        choices=SORT_CHOICES,
+        method="keep",
+        empty_label=None,
+        required=False,
     )
     per_page = ChoiceFilter(
+        widget=QuickSelect,
         label=_("Per page"),
         choices=[(str(n), str(n)) for n in PAGE_SIZES],
         method="keep",
@@ -376,73 +361,6 @@ def with_status(queryset: QuerySet[Unit], day: dt.date, now: dt.datetime) -> Que
     if "status" in queryset.query.annotations:
         return queryset
     return queryset.with_status(day, now=now)
-
-
-@dataclass
-class ResultRow:
-    unit: Unit
-    status: str
-    status_label: str
-    tenant: str | None
-    let: bool
-    lease_last_day: dt.date | None  # None while let: open-ended
-
-    @property
-    def building_floor(self) -> str:
-        return f"{self.unit.floor.building.name} · {self.unit.floor.label}"
-
-
-@dataclass
-class SearchPage:
-    page: Page
-    rows: list[ResultRow]
-    day: dt.date
-
-
-class CountedPaginator(Paginator):
-    """Counts a queryset of its own: the filtered units without the sort, so that
-    sorting on the status does not make the count work every status out too."""
-
-    def __init__(self, object_list: Any, per_page: int, *, counted: QuerySet[Unit]) -> None:
-        super().__init__(object_list, per_page)
-        self.counted = counted
-
-    @cached_property
-    def count(self) -> int:
-        return self.counted.count()
-
-
-def search_page(filterset: UnitSearchFilter, page_number: str | int | None) -> SearchPage:
-    """One page of results: a count, a slice of ids, and the page's rows (three queries)."""
-    paginator = CountedPaginator(filterset.ordered_ids(), filterset.page_size, counted=filterset.qs)
-    page = paginator.get_page(page_number)
-    ids = list(page.object_list)
-    day = filterset.day
-    units = (
-        Unit.objects.filter(pk__in=ids)
-        .with_status(day, now=filterset.now)
-        .annotate(tenant_name=F("covering__tenant__name"))
-        .select_related("carrier", "floor__building")
-    )
-    by_id = {unit.pk: unit for unit in units}
-    labels = dict(UnitStatus.choices)
-    rows = []
-    for pk in ids:
-        unit = by_id[pk]
-        let = unit.current_allocation_id is not None
-        end = unit.current_end
-        rows.append(
-            ResultRow(
-                unit=unit,
-                status=unit.status,
-                status_label=str(labels[unit.status]),
-                tenant=unit.tenant_name,
-                let=let,
-                lease_last_day=end - dt.timedelta(days=1) if end else None,
-            )
-        )
-    page.object_list = rows
-    return SearchPage(page=page, rows=rows, day=day)
 
 
 def bind(data: QueryDict, today: dt.date) -> QueryDict:

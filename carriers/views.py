@@ -16,14 +16,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from carriers.search import (
-    DEFAULT_SORT,
-    SORT_LABELS,
-    SearchPage,
-    UnitSearchFilter,
-    bind,
-    search_page,
-)
+from carriers.search import DEFAULT_SORT, SORT_LABELS, UnitSearchFilter, bind
+from carriers.search_results import SearchPage, search_page
 from carriers.status import UnitStatus
 from leasing.access import Scope, request_scope
 

@@ -90,7 +90,7 @@ def search(user: User, **query: Any) -> tuple[Any, str]:
 
 def codes(response: Any) -> list[str]:
     """The unit codes of the results, in the order shown."""
-    return [row.unit.code for row in response.context["results"].rows]
+    return [row.code for row in response.context["results"].rows]
 
 
 # --- scope ----------------------------------------------------------------------------
@@ -458,10 +458,11 @@ def test_it_shows_status_tenant_and_lease_end(zone: Zone) -> None:
 
     response, body = search(zone.manager_x)
 
-    rows = {r.unit.code: r for r in response.context["results"].rows}
+    rows = {r.code: r for r in response.context["results"].rows}
     assert rows["X-leased"].tenant == zone.company.name
-    assert rows["X-leased"].lease_last_day == lease.end - days(1)
-    assert rows["X-free"].tenant is None and not rows["X-free"].let
+    assert rows["X-leased"].lease_end == (lease.end - days(1)).isoformat()  # the last day
+    assert rows["X-open"].lease_end == zh("open-ended")
+    assert rows["X-free"].tenant == "" and rows["X-free"].lease_end == ""
     assert zone.company.name in body
     assert (lease.end - days(1)).isoformat() in body
     assert 'class="unit-status status-occupied"' in body

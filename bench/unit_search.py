@@ -1,0 +1,214 @@
+"""The unit search page (/units/) at the zone's size × 10, against hand-written SQL.
+
+    DATABASE_URL=postgres://.../zaiti_bench DEBUG=0 .venv/bin/python bench/unit_search.py
+
+For a few typical searches, as leadership (every carrier) and as a space
+manager, measures the median server time of the whole page (the view called
+through RequestFactory: scope, filters, count, page, rows, template) and of
+one hand-written SQL statement returning the same page (its rows with status,
+tenant and lease end, and the total), after checking that both list the same
+units with the same statuses. Reads the database only. Target (issue 5):
+median page time <= 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import re
+from typing import Any
+
+from harness import machine, median_ms, setup_django, table
+
+TARGET_MS = 100
+PAGE_SIZE = 50
+
+STATUS_SQL = """CASE
+    WHEN u.in_service_from > %(d)s THEN 'planned'
+    WHEN u.retired_on <= %(d)s THEN 'retired'
+    WHEN NOT u.leasable THEN 'not_for_lease'
+    WHEN a.state = 'held' THEN 'held'
+    WHEN a."end" <= %(soon)s AND (u.retired_on IS NULL OR u.retired_on > a."end")
+     AND NOT EXISTS (
+      SELECT 1 FROM leasing_allocation n
+      WHERE n.unit_id = u.id AND n.start = a."end" AND n.state <> 'cancelled'
+        AND NOT (n.state = 'held' AND n.hold_expires_at <= %(now)s)
+    ) THEN 'available_soon'
+    WHEN a.id IS NOT NULL THEN 'occupied'
+    WHEN u.ready_on > %(d)s THEN 'not_ready'
+    ELSE 'vacant'
+  END"""
+
+LIVE = "x.state <> 'cancelled' AND NOT (x.state = 'held' AND x.hold_expires_at <= %(now)s)"
+COVERING = (
+    f'x.unit_id = u.id AND {LIVE} AND x.start <= %(d)s AND (x."end" IS NULL OR x."end" > %(d)s)'
+)
+
+# The WHERE of each search, on carriers_unit u joined to carriers_carrier c.
+WHERES = {
+    "none": "TRUE",
+    "area_turnkey": (
+        "u.gross_area >= 100 AND u.gross_area <= 300 AND u.turnkey"
+        " AND (u.ready_on IS NULL OR u.ready_on <= %(d)s)"
+    ),
+    "term": (
+        "u.leasable AND u.in_service_from <= %(start)s"
+        " AND (u.retired_on IS NULL OR u.retired_on >= %(end)s)"
+        " AND NOT EXISTS (SELECT 1 FROM leasing_allocation x WHERE x.unit_id = u.id"
+        f' AND {LIVE} AND x.start < %(end)s AND (x."end" IS NULL OR x."end" > %(start)s))'
+    ),
+    "vacant": (
+        "u.in_service_from <= %(d)s AND (u.retired_on IS NULL OR u.retired_on > %(d)s)"
+        " AND u.leasable AND (u.ready_on IS NULL OR u.ready_on <= %(d)s)"
+        f" AND NOT EXISTS (SELECT 1 FROM leasing_allocation x WHERE {COVERING})"
+    ),
+}
+ORDERS = {
+    "carrier": ("c.code", "u.code", "u.id"),
+    "rent": ("u.list_rent", "u.id"),
+}
+
+
+def hand_sql(where: str, order: tuple[str, ...], scoped: bool) -> str:
+    """One statement: the page's ids in order, then its rows, and the total."""
+    scope = "u.carrier_id = ANY(%(carriers)s)" if scoped else "TRUE"
+    keys = ", ".join(f"{col} AS k{i}" for i, col in enumerate(order))
+    by = ", ".join(f"p.k{i}" for i in range(len(order)))
+    base = (
+        "FROM carriers_unit u JOIN carriers_carrier c ON c.id = u.carrier_id"
+        f" WHERE ({scope}) AND ({where})"
+    )
+    return f"""
+WITH page AS (
+  SELECT u.id, {keys} {base}
+  ORDER BY {", ".join(order)} LIMIT %(limit)s OFFSET %(offset)s
+)
+SELECT (SELECT count(*) FROM carriers_unit u WHERE ({scope}) AND ({where})) AS total,
+  u.id, c.name, b.name, f.label, u.code, u.kind, u.gross_area, u.list_rent, u.seats,
+  u.turnkey, {STATUS_SQL} AS status, t.name, a."end"
+FROM page p
+JOIN carriers_unit u ON u.id = p.id
+JOIN carriers_carrier c ON c.id = u.carrier_id
+JOIN carriers_floor f ON f.id = u.floor_id
+JOIN carriers_building b ON b.id = f.building_id
+LEFT JOIN LATERAL (
+  SELECT x.id, x.state, x."end", x.tenant_id FROM leasing_allocation x WHERE {COVERING} LIMIT 1
+) a ON true
+LEFT JOIN leasing_tenant t ON t.id = a.tenant_id
+ORDER BY {by}
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=15)
+    args = parser.parse_args()
+    setup_django()
+
+    from django.contrib.auth.models import User
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.db import connection
+    from django.db.models import Count
+    from django.test import RequestFactory
+    from django.utils import timezone, translation
+
+    from carriers.models import Unit
+    from carriers.views import unit_search
+    from leasing.access import LEADERSHIP_GROUP, scope_for
+    from leasing.terms import add_months
+
+    if connection.vendor != "postgresql":
+        raise SystemExit("This benchmark compares against PostgreSQL SQL: set DATABASE_URL.")
+    leader = User.objects.filter(groups__name=LEADERSHIP_GROUP, is_active=True).first()
+    manager = (
+        User.objects.filter(managed_carriers__isnull=False, is_active=True, is_superuser=False)
+        .annotate(n=Count("managed_carriers"))
+        .order_by("-n", "pk")
+        .first()
+    )
+    if leader is None or manager is None:
+        raise SystemExit("Load the zone first (seed_demo): it makes leadership and a manager.")
+
+    now = timezone.now()
+    day = timezone.localdate(now)
+    start = (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)  # next month's 1st
+    end = add_months(start, 12)
+    params: dict[str, Any] = {
+        "d": day,
+        "soon": day + dt.timedelta(days=90),
+        "now": now,
+        "start": start,
+        "end": end,
+        "limit": PAGE_SIZE,
+    }
+    searches = [
+        ("no filters", "", "none", "carrier", 1),
+        ("area 100–300 m², turnkey ready", "area_min=100&area_max=300&turnkey_ready=on",
+         "area_turnkey", "carrier", 1),
+        (f"free from {start} for 12 months", f"available_from={start}&term_months=12",
+         "term", "carrier", 1),
+        (f"vacant on {day}", f"status=vacant&on={day}", "vacant", "carrier", 1),
+        ("sorted by rent, page 5", "sort=rent&page=5", "none", "rent", 5),
+    ]  # fmt: skip
+    factory = RequestFactory()
+    rows = []
+    worst = 0.0
+    for who, user in (("leadership", leader), ("manager", manager)):
+        carriers = sorted(scope_for(user).managed_carrier_ids)
+        scoped = who == "manager"
+
+        for label, query, where, order, page in searches:
+
+            def page_view(query: str = query, user: Any = user) -> str:
+                request = factory.get(f"/units/?{query}", HTTP_HOST="localhost")
+                request.user = user
+                request.session = SessionStore()
+                with translation.override("zh-hans"):
+                    response = unit_search(request)
+                assert response.status_code == 200, response.status_code
+                return response.content.decode()
+
+            sql = hand_sql(WHERES[where], ORDERS[order], scoped)
+            sql_params = {**params, "offset": (page - 1) * PAGE_SIZE, "carriers": carriers}
+
+            def hand(sql: str = sql, sql_params: dict[str, Any] = sql_params) -> list[tuple]:
+                with connection.cursor() as cursor:
+                    cursor.execute(sql, sql_params)
+                    return cursor.fetchall()
+
+            body, theirs = page_view(), hand()
+            ours_ids = [int(pk) for pk in re.findall(r'data-unit="(\d+)"', body)]
+            ours_status = re.findall(r'class="unit-status status-(\w+)"', body)
+            assert ours_ids == [r[1] for r in theirs], (who, label)
+            assert ours_status == [r[11] for r in theirs], (who, label)
+            page_ms = median_ms(page_view, args.repeat)
+            sql_ms = median_ms(hand, args.repeat)
+            total = theirs[0][0] if theirs else 0
+            worst = max(worst, page_ms)
+            rows.append(
+                (
+                    who,
+                    label,
+                    f"{total:,}",
+                    f"{page_ms:.1f}",
+                    f"{sql_ms:.1f}",
+                    f"{page_ms / sql_ms:.2f}",
+                    "ok" if page_ms <= TARGET_MS else "**over**",
+                )
+            )
+    units = Unit.objects.count()
+    print(
+        f"Unit search page over {units:,} units, {args.repeat} runs each after 2 warm-ups, "
+        f"manager of {len(scope_for(manager).managed_carrier_ids)} carriers; {machine()}"
+    )
+    print(
+        table(
+            rows,
+            ("as", "search", "units found", "page ms", "hand SQL ms", "ratio", "≤ 100 ms"),
+        )
+    )
+    print(f"slowest median: {worst:.1f} ms (target {TARGET_MS} ms)")
+
+
+if __name__ == "__main__":
+    main()
