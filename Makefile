@@ -76,6 +76,7 @@ bench: $(VENV)/.installed-dev
 	$(BENCH_ENV) $(BIN)/python bench/occupancy.py --scale 10
 	$(BENCH_ENV) $(BIN)/python bench/report_speed.py
 	$(BENCH_ENV) $(BIN)/python bench/allocate_throughput.py 2>/dev/null
+	$(BENCH_ENV) $(BIN)/python bench/import_space.py 2>/dev/null
 
 ## make messages: refresh and compile the Chinese translations (needs GNU gettext)
 messages: $(VENV)/.installed-dev
