@@ -170,13 +170,16 @@ def process_upload(upload: Any) -> Processed:
     large = _thumbnail(image, THUMB_SIDES["large"])
     # The small one from the large: a quarter of the resampling work, the same look.
     small = _thumbnail(large, THUMB_SIDES["small"])
+    full = _encode(image, source_format)
+    # An image no bigger than a thumbnail is its own thumbnail: encode it once.
+    large_bytes = full if large is image else _encode(large, source_format)
     return Processed(
         format=source_format,
         width=image.width,
         height=image.height,
-        full=_encode(image, source_format),
-        large=_encode(large, source_format),
-        small=_encode(small, source_format),
+        full=full,
+        large=large_bytes,
+        small=large_bytes if small is large else _encode(small, source_format),
     )
 
 
@@ -223,13 +226,15 @@ def _storable(image: Image.Image, fmt: str) -> Image.Image:
 
 
 def _thumbnail(image: Image.Image, side: int) -> Image.Image:
+    if max(image.size) <= side:
+        return image  # never enlarged: nothing to resample
     thumb = image
     if thumb.mode in ("1", "P"):
         # Palette and bilevel images would be resized pixel by pixel: smooth them first.
         thumb = thumb.convert("RGBA" if "transparency" in thumb.info else "RGB")
     else:
         thumb = thumb.copy()
-    thumb.thumbnail((side, side), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    thumb.thumbnail((side, side), Image.Resampling.LANCZOS, reducing_gap=2.0)
     thumb.info = {}
     return thumb
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -59,3 +60,10 @@ def redis_server() -> Iterator[RedisServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Uploads, pictures and report files go to a folder of the test's own, never
+    the project's media/ (seed_demo, for one, stores floor plans and photos)."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from carriers.demo import DemoLogin, SeedResult, ensure_demo_users, seed_demo_zone, zone_totals
+from carriers.demo.media import seed_demo_media
 
 DEFAULT_SCALE = 0.1
 DEFAULT_SEED = 2024  # the year of the zone report the demo follows
@@ -71,8 +72,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--seed", type=int, default=DEFAULT_SEED, help=_("Random seed; default %(default)s.")
         )
+        parser.add_argument(
+            "--no-pictures",
+            action="store_true",
+            help=_("Skip the floor plans, unit photos and cover photos of the named carriers."),
+        )
 
-    def handle(self, *args: Any, scale: float, seed: int, **options: Any) -> None:
+    def handle(
+        self, *args: Any, scale: float, seed: int, no_pictures: bool = False, **options: Any
+    ) -> None:
         started = time.monotonic()
         today = timezone.localdate()
         self.stdout.write(
@@ -88,6 +96,16 @@ class Command(BaseCommand):
                 cursor.execute("ANALYZE")
         demo_mode = bool(settings.DEMO_MODE)
         logins = ensure_demo_users(demo_mode=demo_mode, today=today)
+        if not no_pictures:
+            # After the demo users: their companies' units are among those photographed.
+            pictures = seed_demo_media(seed=seed, today=today)
+            self.stdout.write(
+                _(
+                    "Pictures added: %(plans)d floor plans (%(shapes)d unit shapes), "
+                    "%(photos)d unit photos, %(covers)d cover photos."
+                )
+                % pictures
+            )
         self._summary(result, time.monotonic() - started)
         self._logins(logins, demo_mode)
 
