@@ -28,6 +28,7 @@ from carriers.status import UnitStatus
 class ResultRow:
     pk: int
     url: str  # the unit's page in the workspace
+    carrier_code: str
     carrier: str
     place: str  # building · floor
     code: str
@@ -40,6 +41,11 @@ class ResultRow:
     status_label: str
     tenant: str
     lease_end: str  # the lease's last day, "open-ended", or "" when not let
+    # The same as data, for the JSON answer.
+    kind_value: str = ""
+    ready_on: dt.date | None = None
+    let: bool = False
+    lease_last_day: dt.date | None = None
 
 
 @dataclass
@@ -64,12 +70,14 @@ class CountedPaginator(Paginator):
 
 def _row(unit: Any, day: dt.date, url: str, kinds: dict, labels: dict) -> ResultRow:
     end = unit.current_end
-    if unit.current_allocation_id is None:
+    last_day = end - dt.timedelta(days=1) if end else None  # half-open: the last day
+    let = unit.current_allocation_id is not None
+    if not let:
         lease_end = ""
-    elif end is None:
+    elif last_day is None:
         lease_end = _("open-ended")
     else:
-        lease_end = (end - dt.timedelta(days=1)).isoformat()  # half-open: last day
+        lease_end = last_day.isoformat()
     if not unit.turnkey:
         turnkey = ""
     elif unit.ready_on and unit.ready_on > day:
@@ -79,6 +87,7 @@ def _row(unit: Any, day: dt.date, url: str, kinds: dict, labels: dict) -> Result
     return ResultRow(
         pk=unit.pk,
         url=url.format(unit.pk),
+        carrier_code=unit.carrier.code,
         carrier=unit.carrier.name,
         place=f"{unit.floor.building.name} · {unit.floor.label}",
         code=unit.code,
@@ -91,6 +100,10 @@ def _row(unit: Any, day: dt.date, url: str, kinds: dict, labels: dict) -> Result
         status_label=labels[unit.status],
         tenant=unit.tenant_name or "",
         lease_end=lease_end,
+        kind_value=unit.kind,
+        ready_on=unit.ready_on,
+        let=let,
+        lease_last_day=last_day,
     )
 
 

@@ -2,9 +2,10 @@
 
 from django.urls import path
 
-from carriers import views
+from carriers import search_api, views
 
 app_name = "units"
 urlpatterns = [
     path("", views.unit_search, name="search"),
+    path("search.json", search_api.unit_search_json, name="search_json"),
 ]

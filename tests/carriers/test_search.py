@@ -598,3 +598,53 @@ def test_it_refuses_an_unknown_status_or_sort(zone: Zone) -> None:
         response, body = search(zone.manager_x, **query)
         assert response.context["results"] is None, query
         assert 'role="alert"' in body, query
+
+
+# --- the same search as JSON ----------------------------------------------------------
+
+JSON_URL = "/units/search.json"
+
+
+def test_it_answers_the_same_search_as_json(zone: Zone) -> None:
+    on = today()
+    leased = make_unit(zone.x, code="X-leased", kind=Unit.Kind.LAB, turnkey=True)
+    lease = make_lease(leased, on - days(10), on + days(200), tenant=zone.company)
+    make_unit(zone.x, code="X-free", kind=Unit.Kind.LAB)
+    make_unit(zone.x, code="X-office")
+    make_unit(zone.y, code="Y-lab", kind=Unit.Kind.LAB)
+
+    response = client_for(zone.manager_x).get(JSON_URL, {"kind": "lab", "sort": "-code"})
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    payload = response.json()
+    assert payload["count"] == 2 and payload["page"] == 1 and payload["num_pages"] == 1
+    assert payload["on"] == on.isoformat() and payload["sort"] == "-code"
+    first, second = payload["units"]
+    assert [first["code"], second["code"]] == ["X-leased", "X-free"]
+    assert first["carrier"] == {"code": zone.x.code, "name": zone.x.name}
+    assert first["status"] == "occupied" and first["let"] is True
+    assert first["tenant"] == zone.company.name
+    assert first["lease_last_day"] == (lease.end - days(1)).isoformat()
+    assert first["turnkey"] is True and first["kind"] == "lab"
+    assert first["url"] == reverse("workspace:unit", args=[leased.pk])
+    assert second["status"] == "vacant" and second["tenant"] is None and not second["let"]
+
+
+def test_it_answers_bad_json_filters_with_400_and_the_messages(zone: Zone) -> None:
+    response = client_for(zone.manager_x).get(JSON_URL, {"area_min": "-1", "on": "soon"})
+
+    assert response.status_code == 400
+    payload = response.json()
+    assert payload["error"] == "bad_request"
+    assert payload["errors"]["area_min"] == [zh("Area cannot be negative.")]
+    assert payload["errors"]["on"] == [zh("Enter a date as YYYY-MM-DD, e.g. 2027-03-01.")]
+
+
+def test_it_keeps_the_json_to_staff_and_refuses_writes(zone: Zone) -> None:
+    assert Client().get(JSON_URL).status_code == 401
+    assert client_for(zone.company_user).get(JSON_URL).status_code == 403
+    refused = client_for(zone.manager_x).post(JSON_URL)
+    assert refused.status_code == 405 and refused["Allow"] == "GET, HEAD"
+    make_unit(zone.y, code="Y-101")
+    assert client_for(zone.manager_x).get(JSON_URL).json()["units"] == []
