@@ -120,16 +120,25 @@ def _damaged() -> ValidationError:
     )
 
 
+def too_large(size: int | None = None) -> ValidationError:
+    """The refusal of a file over MAX_UPLOAD_BYTES (`size` unknown when it was cut off)."""
+    limit = MAX_UPLOAD_BYTES // 1024 // 1024
+    if size is None:
+        message = _("The file is larger than the limit of %(limit)s MB.") % {"limit": limit}
+    else:
+        message = _("The file is %(size)s MB, more than the limit of %(limit)s MB.") % {
+            "size": f"{size / 1024 / 1024:.1f}",
+            "limit": limit,
+        }
+    return ValidationError(message, code="too_large")
+
+
 def check_size(upload: Any) -> None:
     size = getattr(upload, "size", None)
     if size is None:
         raise _not_an_image()
     if size > MAX_UPLOAD_BYTES:
-        raise ValidationError(
-            _("The file is %(size)s MB, more than the limit of %(limit)s MB.")
-            % {"size": f"{size / 1024 / 1024:.1f}", "limit": MAX_UPLOAD_BYTES // 1024 // 1024},
-            code="too_large",
-        )
+        raise too_large(size)
     if size == 0:
         raise ValidationError(_("The file is empty."), code="empty")
 

@@ -11,20 +11,28 @@ its "errorlist") and nothing is saved.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from carriers.images import (
+    MAX_UPLOAD_BYTES,
     delete_unit_photo,
     store_carrier_cover,
     store_floor_plan,
     store_unit_photo,
+    too_large,
 )
 from carriers.models import CarrierCover, Floor, FloorPlan
 from leasing.access import Scope, get_in_scope
@@ -32,10 +40,53 @@ from leasing.workspace.media_forms import ImageUploadForm, UnitPhotoForm
 from leasing.workspace.views import TEMPLATES, _staff_scope, render_unit
 
 
+class UploadCap(FileUploadHandler):
+    """Skips a file as soon as it passes the size limit, so that an upload of
+    gigabytes is never written to disk; the view then says it was too large."""
+
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
+        super().new_file(*args, **kwargs)
+        self.received = 0
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
+        self.received += len(raw_data)
+        if self.received > MAX_UPLOAD_BYTES:
+            self.request.upload_too_large = True
+            raise SkipFile
+        return raw_data
+
+    def file_complete(self, file_size: int) -> None:
+        return None
+
+
+def capped_uploads(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Put UploadCap in front of the upload handlers. They must be in place before
+    the body is read, and the CSRF check reads it: so the check is made here, after."""
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        request.upload_too_large = False
+        request.upload_handlers.insert(0, UploadCap(request))
+        return csrf_protect(view)(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _bound(request: HttpRequest, form_class: type[ImageUploadForm | UnitPhotoForm]) -> Any:
+    form = form_class(request.POST, request.FILES)
+    if request.upload_too_large:
+        form.full_clean()
+        form.errors.pop("image", None)  # not "choose a file": it was chosen, and too big
+        form.add_error("image", too_large())
+    return form
+
+
 def _floors(scope: Scope) -> QuerySet[Floor]:
     return Floor.objects.filter(building__carrier__in=scope.carriers())
 
 
+@capped_uploads
 @login_required
 @require_http_methods(["GET", "POST"])
 def floor_plan(request: HttpRequest, floor_id: int) -> HttpResponse:
@@ -45,7 +96,7 @@ def floor_plan(request: HttpRequest, floor_id: int) -> HttpResponse:
     form = None
     if request.method == "POST":
         scope.require_manager(carrier_id)
-        form = ImageUploadForm(request.POST, request.FILES)
+        form = _bound(request, ImageUploadForm)
         if form.is_valid():
             try:
                 store_floor_plan(floor=floor, upload=form.cleaned_data["image"], user=request.user)
@@ -71,6 +122,7 @@ def floor_plan(request: HttpRequest, floor_id: int) -> HttpResponse:
     )
 
 
+@capped_uploads
 @login_required
 @require_http_methods(["GET", "POST"])
 def carrier_cover(request: HttpRequest, code: str) -> HttpResponse:
@@ -79,7 +131,7 @@ def carrier_cover(request: HttpRequest, code: str) -> HttpResponse:
     form = None
     if request.method == "POST":
         scope.require_manager(carrier.pk)
-        form = ImageUploadForm(request.POST, request.FILES)
+        form = _bound(request, ImageUploadForm)
         if form.is_valid():
             try:
                 store_carrier_cover(
@@ -104,13 +156,14 @@ def carrier_cover(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
+@capped_uploads
 @login_required
 @require_POST
 def unit_photo_add(request: HttpRequest, unit_id: int) -> HttpResponse:
     scope = _staff_scope(request)
     unit = get_in_scope(scope.units(), pk=unit_id)
     scope.require_manager(unit.carrier_id)
-    form = UnitPhotoForm(request.POST, request.FILES)
+    form = _bound(request, UnitPhotoForm)
     if form.is_valid():
         try:
             store_unit_photo(

@@ -324,3 +324,40 @@ def test_it_shows_a_company_the_photos_of_its_lease_while_it_lasts(media: Path) 
     past = client.get(reverse("portal:lease", args=[ended.pk])).content.decode()
     assert old.file_url("small") not in past
     assert client.get(old.file_url("small")).status_code == 404
+
+
+# --- uploads too large, and the CSRF check ----------------------------------------------------
+
+
+def test_it_stops_reading_a_file_over_20_mb_and_says_so(media: Path) -> None:
+    unit = make_unit()
+    client = signed_in(make_manager(unit.carrier))
+    huge = upload(b"\x89PNG\r\n\x1a\n" + b"\0" * (20 * 1024 * 1024 + 1), "huge.png")
+
+    response = client.post(
+        reverse("workspace:unit_photo_add", args=[unit.pk]), {"image": huge, "caption": "大"}
+    )
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "The file is larger than the limit of 20 MB." in body
+    assert "Choose an image file" not in body
+    assert 'value="大"' in body
+    assert not UnitPhoto.objects.exists()
+    assert stored_files(media) == []
+
+
+def test_it_still_checks_the_csrf_token_of_an_upload() -> None:
+    unit = make_unit()
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(make_manager(unit.carrier))
+    url = reverse("workspace:floor_plan", args=[unit.floor_id])
+
+    refused = client.post(url, {"image": png_upload()})
+
+    assert refused.status_code == 403
+    assert not FloorPlan.objects.exists()
+    token = client.get(url).context["csrf_token"]
+    accepted = client.post(url, {"image": png_upload(), "csrfmiddlewaretoken": str(token)})
+    assert accepted.status_code == 302
+    assert FloorPlan.objects.exists()
