@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test format serve worker migrate demo bench messages clean
+.PHONY: run test format serve worker migrate demo bench load messages clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Zaiti needs Python 3.11 or newer on PATH." >&2; exit 1; }
@@ -77,6 +77,15 @@ bench: $(VENV)/.installed-dev
 	$(BENCH_ENV) $(BIN)/python bench/report_speed.py
 	$(BENCH_ENV) $(BIN)/python bench/allocate_throughput.py 2>/dev/null
 	$(BENCH_ENV) $(BIN)/python bench/import_space.py 2>/dev/null
+	$(BIN)/python bench/load.py --database-url $(LOAD_DATABASE_URL) --redis-url $(LOAD_REDIS_URL)
+
+## make load: 50 people for 60 s against gunicorn, PostgreSQL and Redis on 127.0.0.1 (bench/load.py):
+## p50/p95 per page; fails on any server error or overlapping allocation. Creates, seeds and drops
+## its own database (its name must contain "load") and empties its own Redis database.
+LOAD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/zaiti_load
+LOAD_REDIS_URL ?= redis://127.0.0.1:6379/8
+load: $(VENV)/.installed-dev
+	$(BIN)/python bench/load.py --database-url $(LOAD_DATABASE_URL) --redis-url $(LOAD_REDIS_URL)
 
 ## make messages: refresh and compile the Chinese translations (needs GNU gettext)
 messages: $(VENV)/.installed-dev
