@@ -52,7 +52,8 @@ class Canvas:
 
 @dataclass
 class FloorMap:
-    canvas: Canvas  # the plan (or sheet) with the drawn units, or the whole grid
+    canvas: Canvas | None  # the plan (or sheet) with the drawn units, or the whole grid;
+    # None: no plan and no units, nothing to draw
     unplaced: Canvas | None  # undrawn units, under the plan
     has_plan: bool
     drawn: int  # units with a shape
@@ -71,7 +72,9 @@ def _shape(cell: GridCell, shape: shapes.Shape, width: int, height: int) -> MapS
     )
 
 
-def _grid_canvas(cells: list[GridCell]) -> Canvas:
+def _grid_canvas(cells: list[GridCell]) -> Canvas | None:
+    if not cells:
+        return None
     height, rows = shapes.grid_canvas(len(cells), CANVAS_WIDTH)
     layout = shapes.grid_layout(
         [(cell.pk, cell.area) for cell in cells], aspect=CANVAS_WIDTH / height, rows=rows

@@ -37,7 +37,7 @@ from carriers.floor_map import (
     plan_of,
     plan_url,
 )
-from carriers.models import Floor, Unit
+from carriers.models import Floor
 from leasing.access import Scope, get_in_scope, request_scope
 
 GRID_STEP = 50  # the blank sheet's grid lines, in canvas units
@@ -97,14 +97,14 @@ def _js_text() -> dict[str, str]:
 
 def _render(
     request: HttpRequest,
+    scope: Scope,
     floor: Floor,
     *,
     errors: list[str] | None = None,
     draft: str | None = None,
-    status: int = 200,
 ) -> HttpResponse:
     units = sorted(
-        Unit.objects.filter(floor=floor).only("pk", "code", "gross_area", "shape"),
+        scope.units().filter(floor=floor).only("pk", "code", "gross_area", "shape"),
         key=lambda u: _natural(u.code),
     )
     plan = plan_of(floor)
@@ -148,22 +148,23 @@ def _render(
             "plan_page": _plan_page(floor),
             "floor_page": reverse("dashboard:floor", args=[carrier.code, floor.pk]),
         },
-        status=status,
     )
 
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def floor_map(request: HttpRequest, floor_id: int) -> HttpResponse:
-    floor = _floor_to_change(request_scope(request), floor_id)
+    scope = request_scope(request)
+    floor = _floor_to_change(scope, floor_id)
     if request.method != "POST":
-        return _render(request, floor)
+        return _render(request, scope, floor)
     text = request.POST.get("shapes", "")
     try:
-        changes = parse_floor_shapes(text, Unit.objects.filter(floor=floor).only("pk", "code"))
-        changed = floor_shapes_save(floor=floor, shapes=changes)
+        units = scope.units().filter(floor=floor).only("pk", "code")
+        changed = floor_shapes_save(floor=floor, shapes=parse_floor_shapes(text, units))
     except ValidationError as exc:
-        return _render(request, floor, errors=exc.messages, draft=text, status=400)
+        # Shown like every refused form of the workspace: the page again, with the reasons.
+        return _render(request, scope, floor, errors=exc.messages, draft=text)
     messages.success(
         request,
         ngettext("Shapes saved: %(n)s unit changed.", "Shapes saved: %(n)s units changed.", changed)

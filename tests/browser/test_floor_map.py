@@ -171,3 +171,74 @@ def test_it_draws_units_on_an_uploaded_plan_and_colours_them_by_status(
     expect(page.locator(".errorlist")).not_to_be_empty()
     page.screenshot(path=shots / "03-bad-upload.png", full_page=True)
     assert FloorPlan.objects.get(floor=floor).image.name == first_plan.image.name
+
+
+def test_it_adjusts_moves_clears_and_keeps_a_refused_drawing(page: Page, django_user_model) -> None:
+    base = page.base_url
+    carrier = make_carrier(name="国家高新区集成创新中心", code="jccx")
+    floor = make_floor(carrier, level=2)
+    moved = make_unit(
+        floor=floor, code="B-201", shape={"kind": "rect", "points": [[0.2, 0.2], [0.5, 0.5]]}
+    )
+    cleared = make_unit(
+        floor=floor,
+        code="B-202",
+        shape={"kind": "polygon", "points": [[0.7, 0.1], [0.9, 0.1], [0.8, 0.4]]},
+    )
+    crossed = make_unit(floor=floor, code="B-203")
+    manager = django_user_model.objects.create_user(MANAGER_USER, password=MANAGER_PASSWORD)
+    carrier.managers.add(manager)
+    editor = f"/work/floors/{floor.pk}/map/"
+    log_in(page, editor)
+    expect(page.locator("#fm-canvas rect.fm-sheet")).to_have_count(1)  # no plan: a blank sheet
+    box = page.locator("#fm-canvas").bounding_box()
+    assert box is not None
+
+    def at(fx: float, fy: float) -> tuple[float, float]:
+        return box["x"] + fx * box["width"], box["y"] + fy * box["height"]
+
+    def drag(start: tuple[float, float], end: tuple[float, float]) -> None:
+        page.mouse.move(*start)
+        page.mouse.down()
+        page.mouse.move(*end, steps=6)
+        page.mouse.up()
+
+    # B-201: its bottom-right corner dragged out, then the whole rectangle moved.
+    page.click(f".fm-unit[data-unit='{moved.pk}']")
+    expect(page.locator("#fm-overlay circle.fm-handle")).to_have_count(4)
+    drag(at(0.5, 0.5), at(0.6, 0.7))
+    drag(at(0.3, 0.3), at(0.35, 0.25))
+    # A redraw abandoned with Esc puts the shape back.
+    page.click(".fm-toolbar [data-action=redraw]")
+    expect(page.locator("#fm-shapes polygon.fm-shape")).to_have_count(1)
+    page.keyboard.press("Escape")
+    expect(page.locator("#fm-shapes polygon.fm-shape")).to_have_count(2)
+
+    # B-202: cleared.
+    page.click(f".fm-unit[data-unit='{cleared.pk}']")
+    page.click(".fm-toolbar [data-action=clear]")
+    expect(page.locator(f".fm-unit[data-unit='{cleared.pk}'] .fm-state.undrawn")).to_have_count(1)
+
+    page.click("#fm-form button[type=submit]")
+    page.wait_for_url(f"{base}{editor}")
+    expect(page.locator(".messages .success")).to_be_visible()
+    rect = Unit.objects.get(pk=moved.pk).shape
+    corners = [coordinate for point in rect["points"] for coordinate in point]
+    assert corners == pytest.approx([0.25, 0.15, 0.65, 0.65], abs=0.01)
+    assert Unit.objects.get(pk=cleared.pk).shape is None
+
+    # B-203: a bow tie, closed with Enter. The server refuses it, says why, saves
+    # nothing, and the editor still shows what was drawn.
+    page.click(f".fm-unit[data-unit='{crossed.pk}']")
+    page.click(".fm-toolbar [data-mode=polygon]")
+    for point in ((0.7, 0.6), (0.9, 0.9), (0.9, 0.6), (0.7, 0.9)):
+        page.mouse.click(*at(*point))
+    page.keyboard.press("Enter")
+    expect(page.locator("#fm-shapes polygon.fm-shape")).to_have_count(2)
+    page.click("#fm-form button[type=submit]")
+    page.wait_for_url(f"{base}{editor}")
+    expect(page.locator(".fm-errors")).to_contain_text("B-203")
+    expect(page.locator("#fm-shapes polygon.fm-shape")).to_have_count(2)
+    expect(page.locator("#fm-dirty")).to_be_visible()
+    assert Unit.objects.get(pk=crossed.pk).shape is None
+    assert Unit.objects.get(pk=moved.pk).shape == rect

@@ -19,7 +19,7 @@ from PIL import Image
 from carriers.models import Floor, FloorPlan, Unit
 from carriers.status import UnitStatus
 from tests.leasing.workflow import days, make_lease, today
-from tests.reports.dash_world import Zone, _unit, build_zone
+from tests.reports.dash_world import Zone, _floor, _unit, build_zone
 
 pytestmark = pytest.mark.django_db
 
@@ -198,6 +198,22 @@ def test_it_draws_shapes_on_a_blank_sheet_when_the_plan_is_gone(zone: Zone) -> N
     section = map_section(response.content.decode())
     assert 'class="floor-map-sheet"' in section and 'viewBox="0 0 1000 625"' in section
     assert map_units(section)["A-101"]["points"] == "100,125 500,125 500,375 100,375"
+
+
+def test_it_draws_an_empty_floor_as_its_plan_or_says_it_is_empty(zone: Zone) -> None:
+    empty = _floor(zone.a, 4)
+    url = reverse("dashboard:floor", args=[zone.x.code, empty.pk])
+    client = client_for(zone.leader)
+
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.context["floor_map"].canvas is None
+    assert "<svg" not in map_section(response.content.decode())
+
+    add_plan(empty)
+    response = client.get(url)
+    assert response.context["floor_map"].canvas.shapes == []
+    assert '<image class="floor-map-plan"' in map_section(response.content.decode())
 
 
 @pytest.mark.parametrize(
