@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldError, PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
@@ -28,6 +28,18 @@ MANAGER_GROUP = "space_manager"
 TENANT_GROUP = "tenant"
 
 M = TypeVar("M", bound=Model)
+
+
+class OutOfScope(Http404):
+    """A 404 for an object that exists outside the asker's scope.
+
+    The response is the same 404 as for an absent object; the distinction is
+    only for the log of refusals (config/audit.py).
+    """
+
+    def __init__(self, model_label: str) -> None:
+        super().__init__()
+        self.model_label = model_label
 
 
 class Role(enum.StrEnum):
@@ -190,11 +202,11 @@ class Scope:
             return
         if self.reads_everything:
             raise PermissionDenied  # leadership: may see it, may not change it
-        raise Http404
+        raise OutOfScope(Carrier._meta.label_lower)
 
     def require_tenant(self, tenant_id: int) -> None:
         if not self.acts_for(tenant_id):
-            raise Http404
+            raise OutOfScope(Tenant._meta.label_lower)
 
 
 def _role(user: AbstractBaseUser | AnonymousUser, groups: set[str], manages: bool) -> Role:
@@ -236,4 +248,12 @@ def get_in_scope(queryset: QuerySet[M], **lookup: object) -> M:
     try:
         return queryset.get(**lookup)
     except queryset.model.DoesNotExist as exc:
+        # One more query, on misses only: is it absent, or someone else's?
+        # The answer goes to the log (config/audit.py), never to the asker.
+        try:
+            exists = queryset.model._base_manager.filter(**lookup).exists()
+        except (FieldError, ValueError, TypeError):
+            exists = False  # a lookup on an annotation of the scoped queryset
+        if exists:
+            raise OutOfScope(queryset.model._meta.label_lower) from exc
         raise Http404 from exc

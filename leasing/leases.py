@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +19,8 @@ from leasing import notify
 from leasing.events import event_for_allocation
 from leasing.models import Allocation, Handover
 from leasing.services import allocation_create
+
+log = logging.getLogger("zaiti.leasing")
 
 ENDING_NOTICE_DAYS = 90
 
@@ -154,6 +157,20 @@ def handover_record(
         else:
             current.moved_out_on = handover.on
         current.save(update_fields=["moved_in_on", "moved_out_on"])
+        # A handover changes no state, so no event logs it: this line does.
+        transaction.on_commit(
+            functools.partial(
+                log.info,
+                "allocation #%s handover %s on %s: unit=%s tenant=%s handover=%s by=%s",
+                current.pk,
+                kind,
+                handover.on,
+                current.unit_id,
+                current.tenant_id,
+                handover.pk,
+                getattr(actor, "pk", None),
+            )
+        )
     return handover
 
 

@@ -321,17 +321,8 @@ def allocation_create(
             **contract,
         )
         _write(allocation, now=now, adding=True)
+        # The event logs the new allocation once it is committed (leasing/events.py).
         event_for_allocation(allocation, from_state="", actor=created_by, note=reason)
-    log.info(
-        "allocation created: #%s unit=%s tenant=%s [%s, %s) state=%s by=%s",
-        allocation.pk,
-        locked.pk,
-        tenant.pk,
-        start,
-        end,
-        state,
-        getattr(created_by, "pk", None),
-    )
     return allocation
 
 
