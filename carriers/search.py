@@ -1,4 +1,4 @@
-"""Unit search for the carriers' staff: the filters (django-filter) and one page of results.
+"""Unit search for the carriers' staff: the filters (django-filter) and the sort.
 
 The FilterSet works on a queryset already scoped by leasing.access, so no
 filter can reach a unit outside the asker's carriers.
@@ -13,7 +13,7 @@ units, and cheap on 120,000 units):
 - availability for a term reuses leasing.matching.available_units, an
   anti-join on the ledger, the same rule that picks candidates for a request;
 - the paginator counts and slices ids only; the page's rows, with status,
-  tenant and lease end, are then loaded by id (at most one page of them).
+  tenant and lease end, are then loaded by id (carriers/search_results.py).
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ PAGE_SIZES = (20, 50, 100)
 DEFAULT_PAGE_SIZE = 50
 DEFAULT_TERM_MONTHS = 12
 MAX_TERM_MONTHS = 120
+EARLIEST = dt.date(2000, 1, 1)
 DATE_FORMAT_ERROR = _("Enter a date as YYYY-MM-DD, e.g. 2027-03-01.")
 
 # Free units first, then taken, then those outside the letting altogether.
@@ -128,6 +129,12 @@ def _carriers_in_scope(request: HttpRequest | None) -> QuerySet[Carrier]:
     return request_scope(request).carriers().order_by("code")
 
 
+def date_bounds(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The dates one may ask about: from 2000 to ten years ahead, as on the dashboard
+    (and far from the calendar's end, which a term added to the date could pass)."""
+    return EARLIEST, add_months(today, 120)
+
+
 class UnitSearchForm(forms.Form):
     """Checks across fields; each message says what to change."""
 
@@ -147,6 +154,15 @@ class UnitSearchForm(forms.Form):
         ):
             if data.get(low) is not None and data.get(high) is not None and data[low] > data[high]:
                 self.add_error(low, message)
+        first, last = date_bounds(timezone.localdate())
+        for name in ("on", "available_from"):
+            day = data.get(name)
+            if day is not None and not first <= day <= last:
+                self.add_error(
+                    name,
+                    _("Choose a date between %(first)s and %(last)s.")
+                    % {"first": first.isoformat(), "last": last.isoformat()},
+                )
         term_alone = data.get("term_months") is not None and not data.get("available_from")
         if term_alone and "available_from" not in self.errors:
             self.add_error(
