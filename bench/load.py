@@ -21,7 +21,8 @@ Method:
 3. locust, headless, with bench/locustfile.py: --users people started at
    --spawn-rate per second, leadership : managers : tenants = 3 : 2 : 5, each
    logging in once, then browsing, searching units, submitting requests,
-   offering units and accepting offers with 1–3 s between actions. Bounded in
+   offering units and accepting offers, waiting --think seconds (2–6) between
+   actions: about 12 requests per second for 50 people when answers are quick. Bounded in
    time (--seconds, and a hard limit on the locust process) and in count
    (each person stops after max_requests_per_person requests).
 4. Afterwards, in the database: occupying allocations that overlap on one unit
@@ -330,9 +331,11 @@ def report(
 ) -> dict[str, Any]:
     rows, totals = page_rows(results)
     print(
-        f"{args.users} people for {args.seconds} s (started {args.spawn_rate}/s) against "
+        f"{args.users} people for {args.seconds} s (started {args.spawn_rate}/s, "
+        f"{args.think[0]:g}–{args.think[1]:g} s between actions) against "
         f"gunicorn {args.workers} workers × {args.threads} threads, PostgreSQL and Redis, "
-        f"demo zone at scale {args.scale}; {machine()}"
+        f"demo zone at scale {args.scale}; {machine()}; "
+        f"load average {args.load_before:.1f} when it began"
     )
     print(table(rows, ("page", "requests", "5xx/no answer", "other errors", "p50 ms", "p95 ms")))
     print(f"Throughput: {totals['requests'] / args.seconds:,.1f} requests per second.")
@@ -395,6 +398,7 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         empty_cache()
         plan["out"] = str(workdir / "results.json")
         plan["max_requests_per_person"] = max(50, args.seconds * 5)
+        plan["think_seconds"] = args.think
         (workdir / "plan.json").write_text(json.dumps(plan, ensure_ascii=False))
         connections.close_all()
         port = free_port()
@@ -424,6 +428,7 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         ):
             wait_until_ready(f"{host}/accounts/login/", server)
             step(f"gunicorn answers on {host}: {args.users} people for {args.seconds} s", started)
+            args.load_before = os.getloadavg()[0]
             with logs["locust"].open("ab") as out:
                 subprocess.run(
                     locust,
@@ -449,6 +454,13 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     return summary
 
 
+def think_seconds(text: str) -> tuple[float, float]:
+    low, high = (float(part) for part in text.split(","))
+    if not 0 <= low <= high:
+        raise argparse.ArgumentTypeError("MIN,MAX with 0 <= MIN <= MAX")
+    return low, high
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=os.environ.get("LOAD_DATABASE_URL", ""))
@@ -457,6 +469,13 @@ def main() -> None:
     parser.add_argument("--spawn-rate", type=float, default=10)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--scale", type=float, default=1)
+    parser.add_argument(
+        "--think",
+        type=think_seconds,
+        default=(2.0, 6.0),
+        metavar="MIN,MAX",
+        help="Seconds a person waits between actions, drawn evenly (default 2,6).",
+    )
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--keep-db", action="store_true", help="Leave the database for a look.")
@@ -467,6 +486,9 @@ def main() -> None:
             "--database-url and --redis-url are needed (or LOAD_DATABASE_URL, LOAD_REDIS_URL)"
         )
     database_name(args.database_url)
+    # Stopped from outside (a test's time limit, a CI runner): unwind, so that
+    # gunicorn, the worker and the database go away with the run.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     workdir = Path(tempfile.mkdtemp(prefix="zaiti-load-"))
     summary = None
     try:

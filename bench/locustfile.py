@@ -103,7 +103,7 @@ def links(pattern: str, page: str) -> list[str]:
 
 class Person(HttpUser):
     abstract = True
-    wait_time = between(1, 3)
+    wait_time = between(*PLAN["think_seconds"])
     role = ""
     home = "/"
 
@@ -166,7 +166,8 @@ class Person(HttpUser):
 
     def unit_search(self) -> None:
         query = random.choice(PLAN["unit_searches"])
-        self.page("/units/?" + urlencode(query), "/units/?" + "&".join(sorted(query)))
+        name = "/units/" + ("?" + "&".join(sorted(query)) if query else "")
+        self.page("/units/?" + urlencode(query), name)
 
 
 class Leadership(Person):
