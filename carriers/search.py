@@ -19,9 +19,11 @@ units, and cheap on 120,000 units):
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Concat, StrIndex
 from django.http import HttpRequest, QueryDict
@@ -35,6 +37,7 @@ from django_filters import (
     FilterSet,
     ModelChoiceFilter,
     NumberFilter,
+    fields,
 )
 
 from carriers.models import Building, Carrier, Unit
@@ -121,6 +124,22 @@ def _not_negative(label: str, field_name: str, lookup: str, message: str) -> Num
     )
 
 
+# Carrier codes are slugs. Anything else (a NUL byte, which PostgreSQL refuses
+# in a query) is an unknown carrier before it reaches the database.
+CARRIER_CODE = re.compile(r"[-A-Za-z0-9_]{1,32}")
+
+
+class CarrierField(fields.ModelChoiceField):
+    def to_python(self, value: Any) -> Any:
+        if value not in self.empty_values and not CARRIER_CODE.fullmatch(str(value)):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class CarrierFilter(ModelChoiceFilter):
+    field_class = CarrierField
+
+
 def _carriers_in_scope(request: HttpRequest | None) -> QuerySet[Carrier]:
     # Only carriers the user may see are choices: another carrier's code is
     # refused as unknown, exactly like a code that exists nowhere.
@@ -177,7 +196,7 @@ class UnitSearchForm(forms.Form):
 
 
 class UnitSearchFilter(FilterSet):
-    carrier = ModelChoiceFilter(
+    carrier = CarrierFilter(
         label=_("Carrier"),
         empty_label=ANY,
         queryset=_carriers_in_scope,
@@ -278,7 +297,7 @@ class UnitSearchFilter(FilterSet):
 
     def _building_choices(self) -> list[tuple[str, str]]:
         code = (self.data or {}).get("carrier")
-        if not code or self.request is None:
+        if not code or not CARRIER_CODE.fullmatch(code) or self.request is None:
             return []
         buildings = Building.objects.filter(
             carrier__in=_carriers_in_scope(self.request), carrier__code=code

@@ -656,3 +656,10 @@ def test_it_keeps_the_json_to_staff_and_refuses_writes(zone: Zone) -> None:
     assert refused.status_code == 405 and refused["Allow"] == "GET, HEAD"
     make_unit(zone.y, code="Y-101")
     assert client_for(zone.manager_x).get(JSON_URL).json()["units"] == []
+
+
+def test_it_answers_a_nul_byte_in_the_carrier_as_an_unknown_carrier(zone: Zone) -> None:
+    """PostgreSQL refuses NUL in a string: the code must never reach a query as it is."""
+    response, body = search(zone.manager_x, carrier="ycl2\x00", building="1")
+    assert response.context["results"] is None
+    assert zh("Unknown carrier: choose one from the list.") in body
