@@ -375,7 +375,11 @@ class UnitSearchFilter(FilterSet):
         descending = key.startswith("-")
         columns = SORTS[key.lstrip("-")]
         queryset = self.qs
-        if "status_rank" in columns:
+        if "status_rank" in columns and self._cleaned("status"):
+            # One status only: nothing to sort on, and no need to work the
+            # statuses of every unit out again.
+            columns = columns[1:]
+        elif "status_rank" in columns:
             # The status's place in STATUS_ORDER, found in one string: a CASE
             # over the status would repeat the whole status expression once
             # per status in the SQL (and make PostgreSQL JIT-compile it).

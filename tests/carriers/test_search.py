@@ -416,6 +416,11 @@ def test_it_sorts_by_each_column(sortable: Zone, sort: str, expected: list[str])
     assert codes(response) == expected
 
 
+def test_it_sorts_one_status_by_carrier_and_code(sortable: Zone) -> None:
+    response, _ = search(sortable.leader, sort="-status", status="vacant")
+    assert codes(response) == ["X-1", "X-10", "X-2"]
+
+
 def test_it_sorts_by_carrier_then_code_by_default(sortable: Zone) -> None:
     response, _ = search(sortable.leader)
     assert codes(response) == ["Y-1", "X-1", "X-10", "X-2"]
@@ -487,10 +492,11 @@ def _units(carrier: Carrier, n: int) -> None:
         {},
         {"status": "vacant"},
         {"sort": "-status", "status": "available_soon"},
+        {"sort": "status"},
         {"available_from": "2030-01-01", "term_months": "12", "turnkey_ready": "on"},
         {"carrier": "ycl2", "sort": "rent", "per_page": "100"},
     ],
-    ids=["plain", "status", "status-sort", "term", "carrier"],
+    ids=["plain", "status", "status-filtered-sort", "status-sort", "term", "carrier"],
 )
 def test_it_runs_the_same_number_of_queries_for_5_or_50_units(
     zone: Zone, query: dict[str, str]
