@@ -19,11 +19,9 @@ units, and cheap on 120,000 units):
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Concat, StrIndex
 from django.http import HttpRequest, QueryDict
@@ -35,9 +33,7 @@ from django_filters import (
     ChoiceFilter,
     DateFilter,
     FilterSet,
-    ModelChoiceFilter,
     NumberFilter,
-    fields,
 )
 
 from carriers.models import Building, Carrier, Unit
@@ -124,22 +120,6 @@ def _not_negative(label: str, field_name: str, lookup: str, message: str) -> Num
     )
 
 
-# Carrier codes are slugs. Anything else (a NUL byte, which PostgreSQL refuses
-# in a query) is an unknown carrier before it reaches the database.
-CARRIER_CODE = re.compile(r"[-A-Za-z0-9_]{1,32}")
-
-
-class CarrierField(fields.ModelChoiceField):
-    def to_python(self, value: Any) -> Any:
-        if value not in self.empty_values and not CARRIER_CODE.fullmatch(str(value)):
-            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
-        return super().to_python(value)
-
-
-class CarrierFilter(ModelChoiceFilter):
-    field_class = CarrierField
-
-
 def _carriers_in_scope(request: HttpRequest | None) -> QuerySet[Carrier]:
     # Only carriers the user may see are choices: another carrier's code is
     # refused as unknown, exactly like a code that exists nowhere.
@@ -196,13 +176,14 @@ class UnitSearchForm(forms.Form):
 
 
 class UnitSearchFilter(FilterSet):
-    carrier = CarrierFilter(
+    # Choices are the carriers in the asker's scope (set in __init__): another
+    # carrier's code is refused as unknown, exactly like a code that exists nowhere.
+    carrier = ChoiceFilter(
+        widget=QuickSelect,
         label=_("Carrier"),
         empty_label=ANY,
-        queryset=_carriers_in_scope,
-        to_field_name="code",
-        field_name="carrier",
-        widget=QuickSelect,
+        choices=[],
+        method="filter_carrier",
         error_messages={"invalid_choice": _("Unknown carrier: choose one from the list.")},
     )
     building = ChoiceFilter(
@@ -293,15 +274,18 @@ class UnitSearchFilter(FilterSet):
     def __init__(self, *args: Any, now: dt.datetime | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.now = now or timezone.now()
+        # Plain rows, not model instances: leadership chooses among 600 carriers.
+        carriers = _carriers_in_scope(self.request).values_list("pk", "code", "name")
+        self.carrier_ids = {code: pk for pk, code, _name in carriers}
+        self.filters["carrier"].extra["choices"] = [(code, name) for _pk, code, name in carriers]
         self.filters["building"].extra["choices"] = self._building_choices()
 
     def _building_choices(self) -> list[tuple[str, str]]:
-        code = (self.data or {}).get("carrier")
-        if not code or not CARRIER_CODE.fullmatch(code) or self.request is None:
+        # Only once a carrier (of the scope) is chosen: the district has 2,400 buildings.
+        carrier_id = self.carrier_ids.get((self.data or {}).get("carrier", ""))
+        if carrier_id is None:
             return []
-        buildings = Building.objects.filter(
-            carrier__in=_carriers_in_scope(self.request), carrier__code=code
-        ).order_by("code")
+        buildings = Building.objects.filter(carrier_id=carrier_id).order_by("code")
         return [(str(pk), name) for pk, name in buildings.values_list("pk", "name")]
 
     # --- the dates the other filters read ---------------------------------------------
@@ -337,6 +321,9 @@ class UnitSearchFilter(FilterSet):
     def keep(self, queryset: QuerySet[Unit], name: str, value: object) -> QuerySet[Unit]:
         """Fields that steer the others (dates, sort, page size) filter nothing themselves."""
         return queryset
+
+    def filter_carrier(self, queryset: QuerySet[Unit], name: str, value: str) -> QuerySet[Unit]:
+        return queryset.filter(carrier_id=self.carrier_ids[value])
 
     def filter_turnkey_ready(
         self, queryset: QuerySet[Unit], name: str, value: bool | None
