@@ -390,8 +390,10 @@ def with_status(queryset: QuerySet[Unit], day: dt.date, now: dt.datetime) -> Que
 
 
 def bind(data: QueryDict, today: dt.date) -> QueryDict:
-    """The query as the form shows it: the status date filled in when left out."""
+    """The query as the form shows it: the status date and page size filled in when left out."""
     data = data.copy()
     if not data.get("on"):
         data["on"] = today.isoformat()
+    if not data.get("per_page"):
+        data["per_page"] = str(DEFAULT_PAGE_SIZE)
     return data

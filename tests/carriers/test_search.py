@@ -430,7 +430,8 @@ def test_it_links_column_headers_to_sorts_that_keep_the_filters(sortable: Zone) 
     _, body = search(sortable.leader, kind="office", sort="rent", page="1")
     links = re.findall(r'<th[^>]*><a href="\?([^"]*)"', body)
     assert links, "the control: headers are links"
-    assert all("kind=office" in link and "page=" not in link for link in links)
+    assert all("kind=office" in link for link in links)
+    assert not any(re.search(r"(^|&amp;)page=", link) for link in links)  # back to page 1
     # The sorted column reverses; the others sort ascending.
     assert any("sort=-rent" in link for link in links)
     assert any("sort=area" in link for link in links)
