@@ -47,6 +47,7 @@ import argparse
 import json
 import math
 import os
+import resource
 import secrets
 import shutil
 import signal
@@ -241,9 +242,28 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def children_cpu() -> float:
+    """CPU seconds of the children reaped so far (with what they reaped in turn)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def machine_cpu() -> float:
+    """Busy CPU seconds of the whole machine since boot (/proc/stat; 0 elsewhere)."""
+    try:
+        ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0.0
+    idle = ticks[3] + ticks[4]  # idle and iowait
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def running(command: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
-    """A process of ours for the duration of the block, stopped by its own id after."""
+def running(
+    command: list[str], env: dict[str, str], log: Path, cpu: dict[str, float], name: str
+) -> Iterator[subprocess.Popen]:
+    """A process of ours for the duration of the block, stopped by its own id after;
+    its CPU seconds (start-up included) go to cpu[name]."""
     with log.open("ab") as out:
         process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
@@ -251,6 +271,7 @@ def running(command: list[str], env: dict[str, str], log: Path) -> Iterator[subp
     try:
         yield process
     finally:
+        before = children_cpu()
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
             try:
@@ -258,6 +279,7 @@ def running(command: list[str], env: dict[str, str], log: Path) -> Iterator[subp
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+        cpu[name] = children_cpu() - before
 
 
 def wait_until_ready(url: str, process: subprocess.Popen) -> None:
@@ -328,6 +350,7 @@ def report(
     results: dict[str, Any],
     checks: dict[str, int],
     wrote: dict[str, int],
+    cpu: dict[str, float],
 ) -> dict[str, Any]:
     rows, totals = page_rows(results)
     print(
@@ -342,6 +365,22 @@ def report(
     flows = [(name, str(n)) for name, n in sorted(results["flows"].items())]
     print(table([*flows, *((k, str(v)) for k, v in wrote.items())], ("done", "count")))
     print(table([(k, str(v)) for k, v in checks.items()], ("check afterwards", "count")))
+    cores = os.cpu_count() or 1
+    print(
+        table(
+            [
+                (f"gunicorn, {args.workers} workers (start-up included)", f"{cpu['gunicorn']:.1f}"),
+                ("report worker (warming the dashboard)", f"{cpu['report worker']:.1f}"),
+                ("locust (the people)", f"{cpu['locust']:.1f}"),
+                (
+                    f"whole machine while locust ran ({cpu['wall']:.0f} s × {cores} cores = "
+                    f"{cpu['wall'] * cores:.0f} s): PostgreSQL, Redis, the above, the rest",
+                    f"{cpu['whole machine']:.1f}",
+                ),
+            ],
+            ("CPU seconds", "s"),
+        )
+    )
     for name, reasons in results["unexpected"].items():
         for reason, n in reasons.items():
             print(f"  unexpected answer × {n} on {name}: {reason}")
@@ -355,6 +394,7 @@ def report(
         "task errors": len(results["task_errors"]),
         "flows": results["flows"],
         "written": wrote,
+        "cpu seconds": cpu,
         "pages": {row[0]: row[1:] for row in rows},
     }
 
@@ -422,13 +462,15 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             "--host", host,
         ]  # fmt: skip
         logs = {name: workdir / f"{name}.log" for name in ("gunicorn", "worker", "locust")}
+        cpu: dict[str, float] = {}
         with (
-            running(gunicorn, env, logs["gunicorn"]) as server,
-            running(worker, env, logs["worker"]),
+            running(gunicorn, env, logs["gunicorn"], cpu, "gunicorn") as server,
+            running(worker, env, logs["worker"], cpu, "report worker"),
         ):
             wait_until_ready(f"{host}/accounts/login/", server)
             step(f"gunicorn answers on {host}: {args.users} people for {args.seconds} s", started)
             args.load_before = os.getloadavg()[0]
+            machine_before, locust_before, wall = machine_cpu(), children_cpu(), time.monotonic()
             with logs["locust"].open("ab") as out:
                 subprocess.run(
                     locust,
@@ -440,11 +482,14 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                     timeout=args.seconds + 120,
                     check=False,
                 )
+            cpu["locust"] = children_cpu() - locust_before
+            cpu["whole machine"] = machine_cpu() - machine_before
+            cpu["wall"] = time.monotonic() - wall
         if not Path(plan["out"]).exists():
             raise SystemExit(f"locust wrote no results; see {logs['locust']}")
         results = json.loads(Path(plan["out"]).read_text())
         step("checking the database", started)
-        summary = report(args, results, invariants(), written())
+        summary = report(args, results, invariants(), written(), cpu)
     finally:
         connections.close_all()
         with suppress(Exception):
