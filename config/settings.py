@@ -124,6 +124,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": envint("SQLITE_BUSY_TIMEOUT", 20),
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT: our report and search queries are many and short-lived, and JIT
+    # compilation cost more than it saved (district occupancy 432 -> 226 ms,
+    # unit status counts 290 -> 160 ms at 10x the zone, bench/RESULTS.md).
+    # PG_OPTIONS replaces it, e.g. "-c jit=on" to compare.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = os.environ.get(
+        "PG_OPTIONS", "-c jit=off"
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
