@@ -60,6 +60,7 @@ FORMATS = {
     "WEBP": (".webp", "image/webp"),
 }
 MIME_BY_EXTENSION = dict(FORMATS.values())
+WIDE_GREY = ("I;16", "I;16B", "I;16L", "I;16N", "I")
 SIZES = ("full", "large", "small")
 THUMB_SIDES = {"large": 1280, "small": 320}
 JPEG_QUALITY = 85
@@ -165,7 +166,9 @@ def process_upload(upload: Any) -> Processed:
             # From the header alone, before any pixel is decoded.
             if width * height > MAX_PIXELS:
                 raise _too_many_pixels(width, height)
-            source_format = image.format
+            # A phone's multi-picture JPEG (depth map, HDR gain map) is a JPEG
+            # whose first picture is the photo: keep that one.
+            source_format = "JPEG" if image.format == "MPO" else image.format
             if source_format not in FORMATS or width < 1 or height < 1:
                 raise _not_an_image()
             try:
@@ -216,6 +219,10 @@ def _to_srgb(image: Image.Image) -> Image.Image:
 
 def _storable(image: Image.Image, fmt: str) -> Image.Image:
     """A mode the output format writes, with no metadata left on it."""
+    if image.mode in WIDE_GREY:
+        # 16-bit grey (scanned plans): scale to 8 bits; a plain convert clips
+        # everything above 255 to white.
+        image = image.convert("I").point(lambda v: v * (1 / 256)).convert("L")
     has_alpha = image.mode in ("RGBA", "LA", "PA") or (
         image.mode == "P" and "transparency" in image.info
     )

@@ -86,6 +86,35 @@ def test_it_keeps_jpeg_png_and_webp_in_their_own_format(
     assert len(stored_files(media)) == 3
 
 
+def test_it_keeps_the_photo_of_a_phones_multi_picture_jpeg() -> None:
+    """Phones store depth and HDR gain maps as extra pictures: Pillow calls it MPO."""
+    photo, depth = Image.new("RGB", (64, 48), "red"), Image.new("RGB", (64, 48), "blue")
+    data = io.BytesIO()
+    photo.save(data, "MPO", save_all=True, append_images=[depth])
+
+    processed = process_upload(upload(data.getvalue(), "IMG_0001.JPG", "image/jpeg"))
+
+    kept = Image.open(io.BytesIO(processed.full))
+    assert (processed.format, kept.format, kept.size) == ("JPEG", "JPEG", (64, 48))
+    red, green, blue = kept.getpixel((32, 24))
+    assert red > 200 and green < 60 and blue < 60  # the first picture, not the depth map
+
+
+def test_it_scales_a_16_bit_grey_plan_to_8_bits_instead_of_clipping_it() -> None:
+    ramp = Image.linear_gradient("L").resize((256, 256))  # black at the top, white below
+    wide = ramp.convert("I").point(lambda v: v * 257).convert("I;16")
+    data = io.BytesIO()
+    wide.save(data, "PNG")
+
+    processed = process_upload(upload(data.getvalue(), "scan.png", "image/png"))
+
+    kept = Image.open(io.BytesIO(processed.full)).convert("L")
+    assert kept.getpixel((0, 0)) < 5
+    assert 120 < kept.getpixel((0, 128)) < 136  # mid-grey stays mid-grey
+    assert kept.getpixel((0, 255)) > 250
+    assert sum(kept.histogram()[250:]) < 256 * 256 * 0.05  # not washed out to white
+
+
 def test_it_makes_thumbnails_on_the_long_side_of_a_portrait_image() -> None:
     processed = process_upload(jpeg_upload((900, 1800)))
 
