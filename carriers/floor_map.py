@@ -72,7 +72,8 @@ def parse_floor_shapes(text: str, units: Iterable[Unit]) -> dict[int, Shape | No
     shapes: dict[int, Shape | None] = {}
     errors: list[str] = []
     for key, raw in data.items():
-        unit_id = int(key) if isinstance(key, str) and key.isdigit() else None
+        # isascii(): "²".isdigit() is true too, and int("²") raises.
+        unit_id = int(key) if isinstance(key, str) and key.isascii() and key.isdigit() else None
         unit = by_id.get(unit_id) if unit_id is not None else None
         if unit is None:
             errors.append(_("Unit #%(id)s is not on this floor.") % {"id": str(key)[:24]})

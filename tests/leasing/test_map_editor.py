@@ -213,7 +213,9 @@ def test_it_reports_every_bad_shape_at_once(floor: Floor) -> None:
     assert errors[1].startswith(_("Unit %(code)s: %(error)s") % {"code": "A-302", "error": ""})
 
 
-@pytest.mark.parametrize("where", ["another floor", "another carrier", "nowhere", "not an id"])
+@pytest.mark.parametrize(
+    "where", ["another floor", "another carrier", "nowhere", "not an id", "a superscript digit"]
+)
 def test_it_refuses_a_unit_that_is_not_on_the_floor(floor: Floor, where: str) -> None:
     if where == "another floor":
         key = str(make_unit(floor=make_floor(floor.building.carrier, level=4), code="A-401").pk)
@@ -221,6 +223,8 @@ def test_it_refuses_a_unit_that_is_not_on_the_floor(floor: Floor, where: str) ->
         key = str(make_unit(make_carrier(code="jccx"), code="Y-101").pk)
     elif where == "nowhere":
         key = "987654321"
+    elif where == "a superscript digit":
+        key = "²"  # str.isdigit() says yes, int() says no
     else:
         key = "A-302"
     shapes = {str(unit(floor, "A-302").pk): RECT, key: RECT}
