@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -19,14 +19,7 @@ from django.views.decorators.http import require_GET
 from carriers.search import DEFAULT_SORT, SORT_LABELS, UnitSearchFilter, bind
 from carriers.search_results import SearchPage, search_page
 from carriers.status import UnitStatus
-from leasing.access import Scope, request_scope
-
-
-def _staff_scope(request: HttpRequest) -> Scope:
-    scope = request_scope(request)
-    if not scope.is_staff_side:
-        raise Http404
-    return scope
+from leasing.access import staff_scope
 
 
 def _sort_links(query: QueryDict, current: str) -> dict[str, dict[str, Any]]:
@@ -51,7 +44,7 @@ def _sort_links(query: QueryDict, current: str) -> dict[str, dict[str, Any]]:
 @login_required
 @require_GET
 def unit_search(request: HttpRequest) -> HttpResponse:
-    scope = _staff_scope(request)
+    scope = staff_scope(request)
     now = timezone.now()
     data = bind(request.GET, timezone.localdate(now))
     filterset = UnitSearchFilter(data, queryset=scope.units(), request=request, now=now)

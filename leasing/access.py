@@ -20,7 +20,7 @@ from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
-from carriers.models import Carrier, CarrierCover, FloorPlan, Unit, UnitPhoto
+from carriers.models import Carrier, CarrierCover, Floor, FloorPlan, Unit, UnitPhoto
 from leasing.models import Allocation, Handover, SpaceRequest, Tenant
 
 LEADERSHIP_GROUP = "leadership"
@@ -82,6 +82,10 @@ class Scope:
         return tenant_id in self.tenant_ids
 
     # --- scoped reads ------------------------------------------------------------
+
+    def floors(self) -> QuerySet[Floor]:
+        """Floors of the carriers the user reads (none for tenants)."""
+        return Floor.objects.filter(building__carrier__in=self.carriers())
 
     def carriers(self) -> QuerySet[Carrier]:
         qs = Carrier.objects.all()
@@ -240,6 +244,18 @@ def request_scope(request: HttpRequest) -> Scope:
     if scope is None:
         scope = scope_for(request.user)
         request._zaiti_scope = scope
+    return scope
+
+
+def staff_scope(request: HttpRequest) -> Scope:
+    """The scope of a staff-side user (admin, leadership, manager); 404 for anyone else.
+
+    The pages of the carriers' side (dashboard, reports, workspace, unit search)
+    do not exist for a company's users: they are answered as a missing page.
+    """
+    scope = request_scope(request)
+    if not scope.is_staff_side:
+        raise Http404
     return scope
 
 

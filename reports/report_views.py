@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from carriers.models import Carrier
-from leasing.access import Scope, get_in_scope, request_scope
+from leasing.access import Scope, get_in_scope, staff_scope
 from reports import exports
 from reports.jobs import abandon_stale, report_request
 from reports.models import ReportJob
@@ -112,14 +112,6 @@ class BuildForm(DayForm):
 # --- who may ---------------------------------------------------------------------------------
 
 
-def _staff_scope(request: HttpRequest) -> Scope:
-    """Reports are for the staff side only: a company's user is answered 404."""
-    scope = request_scope(request)
-    if not scope.is_staff_side:
-        raise Http404
-    return scope
-
-
 def _covers(scope: Scope, job: ReportJob) -> bool:
     if scope.reads_everything:
         return True
@@ -127,7 +119,7 @@ def _covers(scope: Scope, job: ReportJob) -> bool:
 
 
 def _job_in_scope(request: HttpRequest, job_id: uuid.UUID) -> ReportJob:
-    scope = _staff_scope(request)
+    scope = staff_scope(request)
     job = get_in_scope(ReportJob.objects.all(), pk=job_id)
     if not _covers(scope, job):
         raise Http404
@@ -157,7 +149,7 @@ def _attachment(data: bytes, filename: str, content_type: str) -> HttpResponse:
 def _carrier_and_day(
     request: HttpRequest, code: str, form_class: type[DayForm] = DayForm
 ) -> tuple[Carrier, DayForm]:
-    scope = _staff_scope(request)
+    scope = staff_scope(request)
     carrier = get_in_scope(scope.carriers(), code=code)
     return carrier, form_class(request.GET)
 
@@ -231,7 +223,7 @@ def _district_context(request: HttpRequest, scope: Scope, form: DayForm) -> dict
 @require_safe
 def district(request: HttpRequest) -> HttpResponse:
     """The reports page: build the district report, download each carrier's."""
-    scope = _staff_scope(request)
+    scope = staff_scope(request)
     form = DayForm(request.GET)
     context = _district_context(request, scope, form)
     return render(
@@ -246,7 +238,7 @@ def district(request: HttpRequest) -> HttpResponse:
 @require_POST
 def build(request: HttpRequest) -> HttpResponse:
     """Ask for a district report; the same report already being built is joined, not redone."""
-    scope = _staff_scope(request)
+    scope = staff_scope(request)
     form = BuildForm(request.POST)
     if not form.is_valid():
         context = _district_context(request, scope, DayForm())

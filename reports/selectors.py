@@ -146,9 +146,7 @@ def building_place(scope: Scope, building_id: int, code: str | None = None) -> P
 
 def floor_place(scope: Scope, floor_id: int, code: str | None = None) -> Place:
     """A floor of a carrier the user may read (of carrier `code` if given), or 404."""
-    floors = Floor.objects.filter(building__carrier__in=scope.carriers()).select_related(
-        "building__carrier"
-    )
+    floors = scope.floors().select_related("building__carrier")
     if code is not None:
         floors = floors.filter(building__carrier__code=code)
     floor = get_in_scope(floors, pk=floor_id)

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
@@ -25,18 +25,11 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from leasing.access import Scope, request_scope
+from leasing.access import request_scope, staff_scope
 from reports import floor_svg, labels, selectors
 from reports.cache import FigureCache
 from reports.forms import DashboardForm
 from reports.selectors import Place
-
-
-def _staff_scope(request: HttpRequest) -> Scope:
-    scope = request_scope(request)
-    if not scope.is_staff_side:
-        raise Http404
-    return scope
 
 
 def _report_links(place: Place) -> list[tuple[str, str]]:
@@ -197,20 +190,20 @@ def overview(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_safe
 def carrier(request: HttpRequest, code: str) -> HttpResponse:
-    return _dashboard(request, selectors.carrier_place(_staff_scope(request), code))
+    return _dashboard(request, selectors.carrier_place(staff_scope(request), code))
 
 
 @login_required
 @require_safe
 def building(request: HttpRequest, code: str, building_id: int) -> HttpResponse:
-    place = selectors.building_place(_staff_scope(request), building_id, code)
+    place = selectors.building_place(staff_scope(request), building_id, code)
     return _dashboard(request, place)
 
 
 @login_required
 @require_safe
 def floor(request: HttpRequest, code: str, floor_id: int) -> HttpResponse:
-    place = selectors.floor_place(_staff_scope(request), floor_id, code)
+    place = selectors.floor_place(staff_scope(request), floor_id, code)
     return _dashboard(request, place)
 
 
@@ -240,10 +233,10 @@ def _grid(request: HttpRequest, place: Place) -> HttpResponse:
 @login_required
 @require_safe
 def grid(request: HttpRequest, code: str) -> HttpResponse:
-    return _grid(request, selectors.carrier_place(_staff_scope(request), code))
+    return _grid(request, selectors.carrier_place(staff_scope(request), code))
 
 
 @login_required
 @require_safe
 def grid_building(request: HttpRequest, code: str, building_id: int) -> HttpResponse:
-    return _grid(request, selectors.building_place(_staff_scope(request), building_id, code))
+    return _grid(request, selectors.building_place(staff_scope(request), building_id, code))

@@ -51,10 +51,7 @@ def _natural(code: str) -> tuple[Any, ...]:
 def _floor_to_change(scope: Scope, floor_id: int) -> Floor:
     if not scope.is_staff_side:
         raise Http404
-    floors = Floor.objects.filter(building__carrier__in=scope.carriers()).select_related(
-        "building__carrier"
-    )
-    floor = get_in_scope(floors, pk=floor_id)
+    floor = get_in_scope(scope.floors().select_related("building__carrier"), pk=floor_id)
     scope.require_manager(floor.building.carrier_id)  # leadership: 403
     return floor
 

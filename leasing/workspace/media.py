@@ -19,7 +19,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -34,10 +33,10 @@ from carriers.images import (
     store_unit_photo,
     too_large,
 )
-from carriers.models import CarrierCover, Floor, FloorPlan
-from leasing.access import Scope, get_in_scope
+from carriers.models import CarrierCover, FloorPlan
+from leasing.access import get_in_scope, staff_scope
 from leasing.workspace.media_forms import ImageUploadForm, UnitPhotoForm
-from leasing.workspace.views import TEMPLATES, _staff_scope, render_unit
+from leasing.workspace.views import TEMPLATES, render_unit
 
 
 class UploadCap(FileUploadHandler):
@@ -82,16 +81,12 @@ def _bound(request: HttpRequest, form_class: type[ImageUploadForm | UnitPhotoFor
     return form
 
 
-def _floors(scope: Scope) -> QuerySet[Floor]:
-    return Floor.objects.filter(building__carrier__in=scope.carriers())
-
-
 @capped_uploads
 @login_required
 @require_http_methods(["GET", "POST"])
 def floor_plan(request: HttpRequest, floor_id: int) -> HttpResponse:
-    scope = _staff_scope(request)
-    floor = get_in_scope(_floors(scope).select_related("building__carrier"), pk=floor_id)
+    scope = staff_scope(request)
+    floor = get_in_scope(scope.floors().select_related("building__carrier"), pk=floor_id)
     carrier_id = floor.building.carrier_id
     form = None
     if request.method == "POST":
@@ -126,7 +121,7 @@ def floor_plan(request: HttpRequest, floor_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def carrier_cover(request: HttpRequest, code: str) -> HttpResponse:
-    scope = _staff_scope(request)
+    scope = staff_scope(request)
     carrier = get_in_scope(scope.carriers(), code=code)
     form = None
     if request.method == "POST":
@@ -160,7 +155,7 @@ def carrier_cover(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def unit_photo_add(request: HttpRequest, unit_id: int) -> HttpResponse:
-    scope = _staff_scope(request)
+    scope = staff_scope(request)
     unit = get_in_scope(scope.units(), pk=unit_id)
     scope.require_manager(unit.carrier_id)
     form = _bound(request, UnitPhotoForm)
@@ -184,7 +179,7 @@ def unit_photo_add(request: HttpRequest, unit_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def unit_photo_delete(request: HttpRequest, photo_id: int) -> HttpResponse:
-    scope = _staff_scope(request)
+    scope = staff_scope(request)
     photo = get_in_scope(scope.unit_photos().select_related("unit"), pk=photo_id)
     scope.require_manager(photo.unit.carrier_id)
     delete_unit_photo(photo=photo)

@@ -30,7 +30,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from carriers.models import Carrier
 from leasing import leases, offers
-from leasing.access import Role, Scope, get_in_scope, request_scope
+from leasing.access import Role, Scope, get_in_scope, staff_scope
 from leasing.matching import Candidate, rank_candidates, request_term
 from leasing.models import Allocation, Event, Handover, SpaceRequest
 from leasing.terms import add_months
@@ -55,13 +55,6 @@ TEMPLATES = "leasing/workspace/"
 
 
 # --- access ---------------------------------------------------------------------------
-
-
-def _staff_scope(request: HttpRequest) -> Scope:
-    scope = request_scope(request)
-    if not scope.is_staff_side:
-        raise Http404
-    return scope
 
 
 def _can_change(scope: Scope) -> bool:
@@ -92,7 +85,7 @@ def _offer_carriers(scope: Scope) -> QuerySet[Carrier]:
 @login_required
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
-    scope = _staff_scope(request)
+    scope = staff_scope(request)
     now = timezone.now()
     filterset = RequestQueueFilter(
         request.GET or None, queryset=selectors.queue_requests(scope, now=now), request=request
@@ -232,14 +225,14 @@ def _refused(form: OfferForm | CloseRequestForm | None) -> bool:
 @login_required
 @require_GET
 def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
-    scope = _staff_scope(request)
+    scope = staff_scope(request)
     return _render_request(request, scope, _request_in_scope(scope, request_id))
 
 
 @login_required
 @require_POST
 def request_offer(request: HttpRequest, request_id: int) -> HttpResponse:
-    scope = _staff_scope(request)
+    scope = staff_scope(request)
     space_request = _request_in_scope(scope, request_id)
     _require_can_change(scope)
     form = OfferForm(
@@ -271,7 +264,7 @@ def request_offer(request: HttpRequest, request_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def request_close(request: HttpRequest, request_id: int) -> HttpResponse:
-    scope = _staff_scope(request)
+    scope = staff_scope(request)
     space_request = _request_in_scope(scope, request_id)
     _require_can_change(scope)
     form = CloseRequestForm(request.POST)
@@ -307,7 +300,7 @@ def _candidate_json(candidate: Candidate) -> dict[str, Any]:
 @login_required
 @require_GET
 def request_candidates(request: HttpRequest, request_id: int) -> JsonResponse:
-    scope = _staff_scope(request)
+    scope = staff_scope(request)
     space_request = _request_in_scope(scope, request_id)
     start, end = request_term(space_request)
     candidates = _candidates(scope, space_request, timezone.now())
@@ -329,7 +322,7 @@ def request_candidates(request: HttpRequest, request_id: int) -> JsonResponse:
 @login_required
 @require_POST
 def offer_withdraw(request: HttpRequest, offer_id: int) -> HttpResponse:
-    scope = _staff_scope(request)
+    scope = staff_scope(request)
     offer = get_in_scope(scope.allocations().select_related("unit"), pk=offer_id)
     scope.require_manager(offer.unit.carrier_id)
     form = WithdrawOfferForm(request.POST)
@@ -428,7 +421,7 @@ def _render_lease(
 @login_required
 @require_GET
 def lease_detail(request: HttpRequest, lease_id: int) -> HttpResponse:
-    scope = _staff_scope(request)
+    scope = staff_scope(request)
     return _render_lease(request, scope, _lease_in_scope(scope, lease_id))
 
 
@@ -437,7 +430,7 @@ def lease_detail(request: HttpRequest, lease_id: int) -> HttpResponse:
 def lease_handover(request: HttpRequest, lease_id: int, kind: str) -> HttpResponse:
     if kind not in Handover.Kind.values:
         raise Http404
-    scope = _staff_scope(request)
+    scope = staff_scope(request)
     lease = _lease_in_scope(scope, lease_id)
     scope.require_manager(lease.unit.carrier_id)
     form = HandoverForm(request.POST, prefix=kind)
@@ -458,7 +451,7 @@ def lease_handover(request: HttpRequest, lease_id: int, kind: str) -> HttpRespon
 @login_required
 @require_POST
 def lease_renew(request: HttpRequest, lease_id: int) -> HttpResponse:
-    scope = _staff_scope(request)
+    scope = staff_scope(request)
     lease = _lease_in_scope(scope, lease_id)
     scope.require_manager(lease.unit.carrier_id)
     form = RenewForm(request.POST, prefix="renew")
@@ -486,7 +479,7 @@ def lease_renew(request: HttpRequest, lease_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def lease_terminate(request: HttpRequest, lease_id: int) -> HttpResponse:
-    scope = _staff_scope(request)
+    scope = staff_scope(request)
     lease = _lease_in_scope(scope, lease_id)
     scope.require_manager(lease.unit.carrier_id)
     form = TerminateForm(request.POST, prefix="terminate")
@@ -516,7 +509,7 @@ def lease_terminate(request: HttpRequest, lease_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
-    scope = _staff_scope(request)
+    scope = staff_scope(request)
     return render_unit(request, scope, unit_id)
 
 
@@ -550,7 +543,7 @@ def render_unit(
 @login_required
 @require_GET
 def tenant_detail(request: HttpRequest, tenant_id: int) -> HttpResponse:
-    scope = _staff_scope(request)
+    scope = staff_scope(request)
     tenant = get_in_scope(scope.tenants(), pk=tenant_id)
     return render(
         request,
@@ -575,7 +568,7 @@ def tenant_detail(request: HttpRequest, tenant_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def vacancy(request: HttpRequest, code: str) -> HttpResponse:
-    scope = _staff_scope(request)
+    scope = staff_scope(request)
     carrier = get_in_scope(scope.carriers(), code=code)
     today = timezone.localdate()
     form = BoardDateForm(request.GET or None, initial={"on": today})
