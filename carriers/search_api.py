@@ -20,17 +20,9 @@ from django.utils.translation import gettext as _
 
 from carriers.search import UnitSearchFilter, bind
 from carriers.search_results import ResultRow, search_page
-from leasing.access import request_scope
+from leasing.json_api import json_error, staff_reader
 
 API_VERSION = 1
-
-
-def _error(status: int, code: str, message: str, **extra: Any) -> JsonResponse:
-    return JsonResponse(
-        {"error": code, "message": message, **extra},
-        status=status,
-        json_dumps_params={"ensure_ascii": False},
-    )
 
 
 def _unit_json(row: ResultRow) -> dict[str, Any]:
@@ -57,17 +49,9 @@ def _unit_json(row: ResultRow) -> dict[str, Any]:
 
 
 def unit_search_json(request: HttpRequest) -> JsonResponse:
-    if request.method not in ("GET", "HEAD"):
-        response = _error(405, "method_not_allowed", _("Only GET is allowed here."))
-        response["Allow"] = "GET, HEAD"
-        return response
-    if not request.user.is_authenticated:
-        return _error(
-            401, "not_authenticated", _("Sign in first: this endpoint uses the site's session.")
-        )
-    scope = request_scope(request)
-    if not scope.is_staff_side:
-        return _error(403, "forbidden", _("This endpoint is for carrier staff and leadership."))
+    scope = staff_reader(request)
+    if isinstance(scope, JsonResponse):
+        return scope
     now = timezone.now()
     filterset = UnitSearchFilter(
         bind(request.GET, timezone.localdate(now)),
@@ -80,7 +64,7 @@ def unit_search_json(request: HttpRequest) -> JsonResponse:
         field, messages = next(iter(errors.items()))
         label = filterset.form.fields[field].label if field in filterset.form.fields else field
         message = _("%(field)s: %(message)s") % {"field": label, "message": messages[0]}
-        return _error(400, "bad_request", message, field=field, errors=errors)
+        return json_error(400, "bad_request", message, field=field, errors=errors)
     results = search_page(filterset, request.GET.get("page"))
     page = results.page
     return JsonResponse(

@@ -22,7 +22,8 @@ from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from leasing.access import Scope, request_scope
+from leasing.access import Scope
+from leasing.json_api import json_error, staff_reader
 from reports import labels, selectors
 from reports.cache import FigureCache
 from reports.forms import DashboardForm
@@ -30,10 +31,6 @@ from reports.selectors import Place
 
 API_VERSION = 1
 CODE = re.compile(r"[-A-Za-z0-9_]{1,50}")
-
-
-def _error(status: int, code: str, message: str, **extra: Any) -> JsonResponse:
-    return JsonResponse({"error": code, "message": message, **extra}, status=status)
 
 
 class BadRequest(Exception):
@@ -92,29 +89,21 @@ def _place_json(place: Place) -> dict[str, Any]:
 
 
 def occupancy(request: HttpRequest) -> JsonResponse:
-    if request.method not in ("GET", "HEAD"):
-        response = _error(405, "method_not_allowed", _("Only GET is allowed here."))
-        response["Allow"] = "GET, HEAD"
-        return response
-    if not request.user.is_authenticated:
-        return _error(
-            401, "not_authenticated", _("Sign in first: this endpoint uses the site's session.")
-        )
-    scope = request_scope(request)
-    if not scope.is_staff_side:
-        return _error(403, "forbidden", _("This endpoint is for carrier staff and leadership."))
+    scope = staff_reader(request)
+    if isinstance(scope, JsonResponse):
+        return scope
     cache = FigureCache()
     form = DashboardForm(request.GET, today=cache.today)
     if not form.is_valid():
         field, errors = next(iter(form.errors.items()))
         message = _("%(field)s: %(message)s") % {"field": field, "message": errors[0]}
-        return _error(400, "bad_request", message, field=field)
+        return json_error(400, "bad_request", message, field=field)
     try:
         place = _place(scope, request.GET.get("scope", selectors.DISTRICT))
     except BadRequest as exc:
-        return _error(400, "bad_request", exc.message, field=exc.field)
+        return json_error(400, "bad_request", exc.message, field=exc.field)
     except Http404:
-        return _error(404, "not_found", _("No such scope, or not one you may read."))
+        return json_error(404, "not_found", _("No such scope, or not one you may read."))
     day: dt.date = form.day()
     filters = form.filters()
     summary = selectors.summary_for(place, day, filters, cache)
