@@ -1,6 +1,8 @@
 """Root URLs."""
 
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import include, path
 
 from reports import views as report_views
@@ -12,7 +14,15 @@ admin.site.has_permission = lambda request: bool(
     request.user.is_active and request.user.is_superuser
 )
 
+
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """Browsers ask for /favicon.ico on pages that name no icon (the admin's, plain
+    error pages): send them to ours rather than answer 404."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
+
+
 urlpatterns = [
+    path("favicon.ico", favicon),
     path("", report_views.overview, name="overview"),
     path("", include("reports.urls")),
     path("accounts/", include("django.contrib.auth.urls")),

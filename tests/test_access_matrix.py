@@ -34,6 +34,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import pytest
+from csp.utils import build_policy
 from django.contrib.auth.models import AnonymousUser, Group, User
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -234,8 +235,8 @@ FOREIGN = {
 OUTSIDERS = ("anonymous", "newcomer", "tenant_b", "manager_y")
 
 # Left to Django and its own tests: the admin site, login/logout/password
-# views, and the language switch.
-SKIPPED_PREFIXES = ("admin/", "accounts/", "i18n/")
+# views, and the language switch; and the redirect of /favicon.ico to our icon.
+SKIPPED_PREFIXES = ("admin/", "accounts/", "i18n/", "favicon.ico")
 APP_NAMESPACES = {"portal", "workspace", "dashboard", "reports", "units", "files"}
 
 
@@ -601,6 +602,8 @@ def assert_answer(response: HttpResponse, expected: Expect, name: str, context: 
         assert target == wanted, f"{context}: redirected to {target}, expected {wanted}"
     if expected == NOGET:
         assert response["Allow"] == "POST", context
+    # Every answer, files and refusals included, carries the whole policy.
+    assert response.get("Content-Security-Policy") == build_policy(), context
 
 
 def assert_no_foreign_names(response: HttpResponse, world: World, role: str, context: str) -> None:
