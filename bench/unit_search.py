@@ -9,6 +9,11 @@ one hand-written SQL statement returning the same page (its rows with status,
 tenant and lease end, and the total), after checking that both list the same
 units with the same statuses. Reads the database only. Target (issue 5):
 median page time <= 100 ms.
+
+Two page times: "new search" moves the figure cache to a new generation before
+each run (as any committed change does), so the page counts its units afresh;
+"next page" is the same search asked again (turning pages), where the count
+comes from the cache (carriers/search_results.py) and only the page is read.
 """
 
 from __future__ import annotations
@@ -69,6 +74,54 @@ ORDERS = {
 }
 
 
+STATUS_ORDER = (
+    "vacant",
+    "available_soon",
+    "not_ready",
+    "held",
+    "occupied",
+    "not_for_lease",
+    "planned",
+    "retired",
+)
+
+
+def hand_status_sql(status: str | None, scoped: bool) -> str:
+    """Searches on the derived status: every unit's status in a CTE, then filtered
+    on it (`status`) or sorted by it (`status` None: the page's status order)."""
+    scope = "u.carrier_id = ANY(%(carriers)s)" if scoped else "TRUE"
+    where = "s.status = %(status)s" if status else "TRUE"
+    order = ", ".join(f"'{name}'" for name in STATUS_ORDER)
+    return f"""
+WITH s AS (
+  SELECT u.id, c.code AS carrier_code, u.code, {STATUS_SQL} AS status
+  FROM carriers_unit u JOIN carriers_carrier c ON c.id = u.carrier_id
+  LEFT JOIN LATERAL (
+    SELECT x.id, x.state, x."end" FROM leasing_allocation x WHERE {COVERING} LIMIT 1
+  ) a ON true
+  WHERE {scope}
+), page AS (
+  SELECT s.id, array_position(ARRAY[{order}], s.status) AS k0, s.carrier_code AS k1,
+    s.code AS k2, s.status
+  FROM s WHERE {where}
+  ORDER BY k0, k1, k2 LIMIT %(limit)s OFFSET %(offset)s
+)
+SELECT (SELECT count(*) FROM s WHERE {where}) AS total,
+  u.id, c.name, b.name, f.label, u.code, u.kind, u.gross_area, u.list_rent, u.seats,
+  u.turnkey, p.status, t.name, a."end"
+FROM page p
+JOIN carriers_unit u ON u.id = p.id
+JOIN carriers_carrier c ON c.id = u.carrier_id
+JOIN carriers_floor f ON f.id = u.floor_id
+JOIN carriers_building b ON b.id = f.building_id
+LEFT JOIN LATERAL (
+  SELECT x.id, x.state, x."end", x.tenant_id FROM leasing_allocation x WHERE {COVERING} LIMIT 1
+) a ON true
+LEFT JOIN leasing_tenant t ON t.id = a.tenant_id
+ORDER BY p.k0, p.k1, p.k2
+"""
+
+
 def hand_sql(where: str, order: tuple[str, ...], scoped: bool) -> str:
     """One statement: the page's ids in order, then its rows, and the total."""
     scope = "u.carrier_id = ANY(%(carriers)s)" if scoped else "TRUE"
@@ -116,6 +169,7 @@ def main() -> None:
     from carriers.views import unit_search
     from leasing.access import LEADERSHIP_GROUP, scope_for
     from leasing.terms import add_months
+    from reports.cache import bump
 
     if connection.vendor != "postgresql":
         raise SystemExit("This benchmark compares against PostgreSQL SQL: set DATABASE_URL.")
@@ -149,6 +203,10 @@ def main() -> None:
          "term", "carrier", 1),
         (f"vacant on {day}", f"status=vacant&on={day}", "vacant", "carrier", 1),
         ("sorted by rent, page 5", "sort=rent&page=5", "none", "rent", 5),
+        (f"occupied on {day}", f"status=occupied&on={day}", "status:occupied", "", 1),
+        (f"available soon on {day}", f"status=available_soon&on={day}",
+         "status:available_soon", "", 1),
+        ("sorted by status, page 5", "sort=status&page=5", "status:", "", 5),
     ]  # fmt: skip
     factory = RequestFactory()
     rows = []
@@ -168,8 +226,13 @@ def main() -> None:
                 assert response.status_code == 200, response.status_code
                 return response.content.decode()
 
-            sql = hand_sql(WHERES[where], ORDERS[order], scoped)
             sql_params = {**params, "offset": (page - 1) * PAGE_SIZE, "carriers": carriers}
+            if where.startswith("status:"):
+                status = where.partition(":")[2] or None
+                sql = hand_status_sql(status, scoped)
+                sql_params["status"] = status
+            else:
+                sql = hand_sql(WHERES[where], ORDERS[order], scoped)
 
             def hand(sql: str = sql, sql_params: dict[str, Any] = sql_params) -> list[tuple]:
                 with connection.cursor() as cursor:
@@ -181,19 +244,26 @@ def main() -> None:
             ours_status = re.findall(r'class="unit-status status-(\w+)"', body)
             assert ours_ids == [r[1] for r in theirs], (who, label)
             assert ours_status == [r[11] for r in theirs], (who, label)
+
+            def new_search(page_view: Any = page_view) -> str:
+                bump()
+                return page_view()
+
+            new_ms = median_ms(new_search, args.repeat)
             page_ms = median_ms(page_view, args.repeat)
             sql_ms = median_ms(hand, args.repeat)
             total = theirs[0][0] if theirs else 0
-            worst = max(worst, page_ms)
+            worst = max(worst, new_ms, page_ms)
             rows.append(
                 (
                     who,
                     label,
                     f"{total:,}",
+                    f"{new_ms:.1f}",
                     f"{page_ms:.1f}",
                     f"{sql_ms:.1f}",
-                    f"{page_ms / sql_ms:.2f}",
-                    "ok" if page_ms <= TARGET_MS else "**over**",
+                    f"{new_ms / sql_ms:.2f}",
+                    "ok" if max(new_ms, page_ms) <= TARGET_MS else "**over**",
                 )
             )
     units = Unit.objects.count()
@@ -204,7 +274,16 @@ def main() -> None:
     print(
         table(
             rows,
-            ("as", "search", "units found", "page ms", "hand SQL ms", "ratio", "≤ 100 ms"),
+            (
+                "as",
+                "search",
+                "units found",
+                "new search ms",
+                "next page ms",
+                "hand SQL ms",
+                "ratio (new)",
+                "≤ 100 ms",
+            ),
         )
     )
     print(f"slowest median: {worst:.1f} ms (target {TARGET_MS} ms)")

@@ -251,6 +251,32 @@ def test_it_filters_by_status_on_a_date(zone: Zone) -> None:
     assert (on + days(300)).isoformat() in body
 
 
+def test_it_counts_again_after_a_change_though_the_count_is_cached(
+    zone: Zone, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The count is cached under the figures' generation: a lease moves it on."""
+    on = today()
+    first, second = make_unit(zone.x, code="X-1"), make_unit(zone.x, code="X-2")
+    make_unit(zone.x, code="X-3")
+
+    def vacant() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as queries:
+            response, _ = search(zone.manager_x, status="vacant")
+        return response.context["results"].page.paginator.count, len(queries)
+
+    count, cold = vacant()
+    again, warm = vacant()
+    assert count == again == 3
+    assert warm < cold  # the second search took its count from the cache
+
+    with django_capture_on_commit_callbacks(execute=True):
+        make_lease(first, on, None)
+    assert vacant()[0] == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        make_lease(second, on, on + days(400), state=Allocation.State.HELD)
+    assert vacant()[0] == 1
+
+
 def test_it_filters_units_free_for_a_whole_term(zone: Zone) -> None:
     start = today() + days(30)
     end = add_months(start, 12)
