@@ -68,41 +68,14 @@ class UnitAdminForm(forms.ModelForm):
         return cleaned
 
     def _check_against_ledger(self, cleaned: dict[str, Any]) -> None:
-        """A unit's own dates and flags must still cover every lease it carries.
+        """A unit's own dates and flags must still cover every lease it carries
+        (leasing.unit_checks, which the bulk import asks as well)."""
+        from leasing.unit_checks import CHECKED, units_change_objections
 
-        The ledger is the truth: a unit retired, taken off the market or put
-        into service later under a live lease would contradict it.
-        """
-        from leasing.models import Allocation  # leasing depends on carriers, not back
-
-        leases = Allocation.objects.filter(unit=self.instance).occupying()
-        live = leases.filter(state__in=(Allocation.State.HELD, Allocation.State.ACTIVE))
-        retired_on = cleaned.get("retired_on")
-        if retired_on is not None:
-            late = leases.filter(Q(end__isnull=True) | Q(end__gt=retired_on)).first()
-            if late is not None:
-                self.add_error(
-                    "retired_on",
-                    _("Lease #%(id)s runs %(period)s: retire the unit after it ends.")
-                    % {"id": late.pk, "period": late.period_label},
-                )
-        in_service_from = cleaned.get("in_service_from")
-        if in_service_from is not None:
-            early = leases.filter(start__lt=in_service_from).order_by("start").first()
-            if early is not None:
-                self.add_error(
-                    "in_service_from",
-                    _("Lease #%(id)s starts on %(start)s, before this date.")
-                    % {"id": early.pk, "start": early.start.isoformat()},
-                )
-        if cleaned.get("leasable") is False and live.exists():
-            self.add_error(
-                "leasable",
-                _(
-                    "The unit has a current lease or offer: end it before taking the unit "
-                    "off the market."
-                ),
-            )
+        change = {name: cleaned.get(name) for name in CHECKED if name in cleaned}
+        objections = units_change_objections({self.instance.pk: change})
+        for name, message in objections.get(self.instance.pk, {}).items():
+            self.add_error(name, message)
 
 
 class UnitInlineFormSet(BaseInlineFormSet):

@@ -10,7 +10,11 @@ file), and leaves on each row the model instance to write.
 A district admin may import anything. A manager may import only rows of the
 carriers they manage: a row of any other carrier (or one creating a carrier)
 is refused with the same message whether that carrier exists or not, so the
-refusal tells nothing about other carriers.
+refusal tells nothing about other carriers. Companies: a manager changes only
+their own (leasing.access: a lease in or a request to their carriers) and
+creates new ones; a registered company of anyone else is left as it is, and a
+lease of theirs may name it only if the file's 企业 sheet has its row, so that
+whether a code is registered makes no difference to how a lease row fares.
 """
 
 from __future__ import annotations
@@ -27,10 +31,12 @@ from django.utils.translation import gettext as _
 
 from carriers.imports import columns as C
 from carriers.imports.rows import CREATE, REFUSED, UNCHANGED, UPDATE, Row
+from carriers.imports.rules import check_planned
 from carriers.models import Building, Carrier, Floor, Unit
 from leasing.access import Role, Scope
 from leasing.models import Allocation, Qualification, Tenant
 from leasing.services import AllocationConflict, validate_allocation
+from leasing.unit_checks import CHECKED, units_change_objections
 
 ONE_DAY = dt.timedelta(days=1)
 CHUNK = 5000  # ids per IN (...): well inside SQLite's limit on query parameters
@@ -96,6 +102,12 @@ class Plan:
     expired_hold_units: set[int] = field(default_factory=set)
     # Each updated lease's state before the import, for its event.
     old_states: dict[int, str] = field(default_factory=dict)
+    # Units on file whose dates or flag the import changes (CHECKED fields), and their rows.
+    unit_changes: dict[int, tuple[Row, dict[str, Any]]] = field(default_factory=dict)
+    # Companies on file whose data this importer may change (worked out once).
+    writable_tenants: set[int] = field(default_factory=set)
+    # The codes of the companies the file's 企业 sheet has.
+    file_usccs: set[str] = field(default_factory=set)
 
     @property
     def refused(self) -> bool:
@@ -113,6 +125,8 @@ def make_plan(
     _plan_tenants(plan)
     _plan_qualifications(plan)
     _plan_leases(plan)
+    check_planned(rows)
+    _check_units_against_ledger(plan)
     for kind_rows in rows.values():
         for row in kind_rows:
             if row.errors:
@@ -215,10 +229,13 @@ def _plan_carriers(plan: Plan) -> None:
             continue
         name = row.values.get("name")
         if name and name_owner.get(name, code) != code:
-            row.refuse(
-                "name",
-                _("Another carrier (%(code)s) already has this name.") % {"code": name_owner[name]},
-            )
+            if plan.scope.role == Role.ADMIN:
+                message = _("Another carrier (%(code)s) already has this name.") % {
+                    "code": name_owner[name]
+                }
+            else:
+                message = _("Another carrier already has this name.")  # names no one else's
+            row.refuse("name", message)
         if name:
             name_owner[name] = code  # a second row of the file with this name clashes too
         # Planned even when refused, so that its buildings are not refused as well.
@@ -348,10 +365,33 @@ def _plan_units(plan: Plan) -> None:
         elif instance.floor_id != floor.pk or floor.pk is None:
             instance.floor = floor
             row.changes.append(row.headers["level"])
+        before = {name: getattr(instance, name) for name in CHECKED}
         _fill(row, instance, UNIT_FIELDS, adding=adding)
-        if not adding and instance.usable_area > instance.gross_area:
-            row.refuse("usable_area", _("Usable area cannot exceed gross area."))
+        changed = {n: getattr(instance, n) for n in CHECKED if getattr(instance, n) != before[n]}
+        if not adding and changed:
+            plan.unit_changes[instance.pk] = (row, changed)
         plan.units[key] = instance
+
+
+def _check_units_against_ledger(plan: Plan) -> None:
+    """A unit's new dates and flag against its leases (leasing.unit_checks, as the admin).
+
+    Checked once every row is planned, against the leases as the import leaves them:
+    a file that ends a lease sooner and retires its unit then is consistent.
+    """
+    changes = {pk: change for pk, (row, change) in plan.unit_changes.items() if not row.errors}
+    if not changes:
+        return
+    planned = {
+        row.target.pk: row.target
+        for row in plan.rows[C.LEASES]
+        if row.target is not None and row.target.pk and not row.errors
+    }
+    objections = units_change_objections(changes, now=plan.now, planned=planned)
+    for pk, found in objections.items():
+        row = plan.unit_changes[pk][0]
+        for name, message in found.items():
+            row.refuse(name, message)
 
 
 # --- companies ------------------------------------------------------------------------
@@ -384,7 +424,8 @@ def _plan_tenants(plan: Plan) -> None:
     }
     for chunk in _chunks(usccs):
         plan.tenants.update({t.uscc: t for t in Tenant.objects.filter(uscc__in=chunk)})
-    writable = _writable_tenant_ids(plan)
+    plan.writable_tenants = writable = _writable_tenant_ids(plan)
+    plan.file_usccs = {r.values["uscc"] for r in plan.rows[C.TENANTS] if r.values.get("uscc")}
     for row in plan.rows[C.TENANTS]:
         if not _usable(row, "uscc"):
             continue
@@ -397,44 +438,56 @@ def _plan_tenants(plan: Plan) -> None:
             continue
         instance = instance or Tenant(uscc=row.values["uscc"])
         _fill(row, instance, TENANT_FIELDS, adding=instance.pk is None)
-        if instance.rd_staff > instance.employees:
-            row.refuse("rd_staff", _("R&D staff cannot exceed employees."))
-        if instance.graduated_on and (
-            not instance.incubation_entered_on
-            or instance.graduated_on <= instance.incubation_entered_on
-        ):
-            row.refuse("graduated_on", _("A company graduates after it entered incubation."))
         plan.tenants[instance.uscc] = instance
 
 
 def _writable_tenant_ids(plan: Plan) -> set[int]:
-    """Companies on file this importer may change: all (admin), or a manager's own:
-    those their scope reaches, and those the file lets a unit of theirs to."""
+    """Companies on file this importer may change: all (admin), or a manager's own as
+    leasing.access defines them. A lease row naming a company gives no right to its data:
+    the file is not yet the ledger, and its lease rows are not checked until later."""
     known = {t.pk for t in plan.tenants.values() if t.pk}
     if plan.scope.role == Role.ADMIN:
         return known
     ids: set[int] = set()
     for chunk in _chunks(known):
         ids.update(plan.scope.tenants().filter(pk__in=chunk).values_list("pk", flat=True))
-    for row in plan.rows[C.LEASES]:
-        carrier = plan.carriers.get(row.values.get("carrier"))
-        tenant = plan.tenants.get(row.values.get("uscc"))
-        if carrier and carrier.pk and tenant and tenant.pk and plan.scope.manages(carrier.pk):
-            ids.add(tenant.pk)
     return ids
 
 
-def _tenant_for(plan: Plan, row: Row, writable: set[int] | None = None) -> Tenant | None:
+def _tenant_for(plan: Plan, row: Row) -> Tenant | None:
+    """The company a qualification or lease row names, if this importer may name it.
+
+    An admin: any company on file or in the file. A manager: their own, and new ones
+    of the file; a lease (not a qualification) also a registered company whose row the
+    file's 企业 sheet has. Anything else is refused with the same words whether the code
+    is registered or not, so a manager learns nothing of other carriers' companies.
+    """
     uscc = row.values.get("uscc")
     if uscc is None:
         return None
     tenant = plan.tenants.get(uscc)
-    if tenant is None or (writable is not None and tenant.pk and tenant.pk not in writable):
-        if plan.scope.role == Role.ADMIN:
-            message = _("No company with this code: add it to the sheet 企业.")
-        else:
-            message = _("No company with this code among yours: add it to the sheet 企业.")
-        row.refuse("uscc", message)
+    if plan.scope.role == Role.ADMIN:
+        if tenant is None:
+            row.refuse("uscc", _("No company with this code: add it to the sheet 企业."))
+        return tenant
+    own = tenant is not None and (tenant.pk is None or tenant.pk in plan.writable_tenants)
+    if row.kind == C.QUALIFICATIONS and not own:
+        row.refuse(
+            "uscc",
+            _(
+                "Qualifications can be imported only for your companies (a lease in or a "
+                "request to your carriers) and for new companies in the sheet 企业."
+            ),
+        )
+        return None
+    if row.kind == C.LEASES and not (own or (tenant is not None and uscc in plan.file_usccs)):
+        row.refuse(
+            "uscc",
+            _(
+                "No company with this code among yours or in the sheet 企业: add the "
+                "company's row to the sheet 企业."
+            ),
+        )
         return None
     return tenant
 
@@ -446,11 +499,10 @@ def _plan_qualifications(plan: Plan) -> None:
     for chunk in _chunks(ids):
         for q in Qualification.objects.filter(tenant_id__in=chunk).select_related("tenant"):
             existing[(q.tenant.uscc, q.kind, q.valid_from)] = q
-    writable = _writable_tenant_ids(plan) if rows else set()
     for row in rows:
         if not _usable(row, "uscc", "kind", "valid_from"):
             continue
-        tenant = _tenant_for(plan, row, writable)
+        tenant = _tenant_for(plan, row)
         if tenant is None:
             continue
         instance = existing.get(row.natural_key)
@@ -534,10 +586,10 @@ def _plan_leases(plan: Plan) -> None:
         last_day = row.values.get("last_day")
         row.values["end"] = last_day + ONE_DAY if last_day else None
         row.values["tenant"] = tenant
-        _check_rules(plan, row, unit)
         planned.append((row, unit))
     ledger = _ledger(plan, {unit.pk for _row, unit in planned if unit.pk})
     spans: dict[int, list[_Span]] = defaultdict(list)  # by id(unit): new units have no pk
+    units: dict[int, Unit] = {}
     matched: set[int] = set()
     for row, unit in planned:
         same = next(
@@ -560,28 +612,64 @@ def _plan_leases(plan: Plan) -> None:
                     )
                     % {"lease": same.pk, "tenant": same.tenant.name},
                 )
+            _refuse_reopening(plan, row, same)
+            if not row.has("last_day"):
+                row.values["end"] = same.end  # the file leaves the lease's end as it is
+        _check_rules(plan, row, unit)
         spans[id(unit)].append(_Span(row.values["start"], row.values["end"], row=row))
+        units[id(unit)] = unit
         if not row.errors:
             _fill_lease(plan, row, unit, same)
-    for row, unit in planned:
-        if unit.pk is None:
-            continue
-        for allocation in ledger.get(unit.pk, ()):
+    # Each unit's ledger once, against every lease row of that unit.
+    for key, unit in units.items():
+        rows_of_unit = list(spans[key])
+        for allocation in ledger.get(unit.pk, ()) if unit.pk else ():
             if allocation.pk in matched:
                 continue
             allocation.unit = unit  # for the message naming it
+            span = _Span(allocation.start, allocation.end, allocation=allocation)
             if allocation.state == Allocation.State.HELD and allocation.hold_expires_at <= plan.now:
                 # An expired hold holds nothing, but the exclusion constraint still
                 # counts it until it is cancelled: released before writing.
-                if _Span(allocation.start, allocation.end).meets(
-                    _Span(row.values["start"], row.values["end"])
-                ):
+                if any(span.meets(row_span) for row_span in rows_of_unit):
                     plan.expired_hold_units.add(unit.pk)
                 continue
-            spans[id(unit)].append(_Span(allocation.start, allocation.end, allocation=allocation))
-        ledger.pop(unit.pk, None)  # each unit's ledger joins its spans once
+            spans[key].append(span)
     for unit_spans in spans.values():
         _refuse_overlaps(unit_spans)
+
+
+def _refuse_reopening(plan: Plan, row: Row, lease: Allocation) -> None:
+    """An old spreadsheet must not undo an ending recorded in Zaiti.
+
+    A lease ended in Zaiti (its last day passed, or it was terminated early)
+    stays ended: a row giving it a later last day is refused, not applied, for
+    nothing in the file tells a correction from a stale copy. Reopening a lease
+    is done in Zaiti itself.
+    """
+    if lease.state != Allocation.State.ENDED or not row.has("last_day"):
+        return
+    end = row.values["end"]
+    if end is not None and end <= lease.end:
+        return
+    values = {
+        "id": lease.pk,
+        "ended": (lease.end - ONE_DAY).isoformat(),
+        "until": row.values["last_day"].isoformat() if end else _("open-ended"),
+    }
+    if end is None or end > plan.today:
+        message = _(
+            "Lease #%(id)s was ended in Zaiti (last day %(ended)s); this row would make it "
+            "active again until %(until)s. An import does not reopen an ended lease: correct "
+            "the row, or renew the lease in Zaiti."
+        )
+    else:
+        message = _(
+            "Lease #%(id)s was ended in Zaiti (last day %(ended)s); this row would move its "
+            "last day to %(until)s. An import does not extend an ended lease: correct the "
+            "row, or change the lease in Zaiti."
+        )
+    row.refuse("last_day", message % values)
 
 
 def _check_rules(plan: Plan, row: Row, unit: Unit) -> None:
@@ -589,8 +677,8 @@ def _check_rules(plan: Plan, row: Row, unit: Unit) -> None:
     end = row.values["end"]
     state = Allocation.State.ENDED if end and end <= plan.today else Allocation.State.ACTIVE
     row.values["state"] = state
-    if unit.in_service_from is None:
-        return  # the unit's row is refused already
+    if unit.in_service_from is None or row.errors:
+        return  # the unit's row, or this one, is refused already: nothing more to add
     try:
         validate_allocation(
             unit,

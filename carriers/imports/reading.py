@@ -4,8 +4,13 @@ An XLSX workbook has one sheet per kind (named as in the template, in Chinese
 or English); a CSV file holds one kind, recognised by its header row. Both
 come as bytes, checked for size and type by their content rather than their
 name. Everything wrong with a file as a whole (empty, not a spreadsheet, an
-unreadable encoding, unknown or missing headers) is collected into one
-ImportFileError; rows are judged later, one by one.
+unreadable encoding, unknown or missing headers, too many rows) is collected
+into one ImportFileError; rows are judged later, one by one.
+
+Reading costs what the file holds, never what it claims: a workbook's declared
+<dimension> is ignored (a 5 KB file may declare A1:XFD100000), rows are read
+only as wide as their sheet's header, and reading stops at the first row over
+the limit rather than after the last.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
@@ -25,6 +31,8 @@ from carriers.imports.columns import Sheet
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 200_000  # all sheets together: ten times the zone, well past any real file
+EXCEL_LAST_ROW = 1_048_576  # no spreadsheet goes further; a row number past it is forged
+HEADER_SCAN_WIDTH = 256  # columns looked at for a header below row 1: ours are far narrower
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls (and .et) format
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")  # Excel's "CSV UTF-8" (with BOM) and the Chinese default
@@ -52,6 +60,22 @@ class ImportFileError(Exception):
         self.messages = messages
 
 
+class TooManyRows(ImportFileError):
+    """More rows than one import takes: reading stops there, whatever else is left."""
+
+
+class _RowBudget:
+    """Rows of data still allowed, counted down across every file of one import."""
+
+    def __init__(self) -> None:
+        self.left = MAX_ROWS
+
+    def take(self) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise TooManyRows([_("Too many rows: at most %(n)d in one import.") % {"n": MAX_ROWS}])
+
+
 def check_size(name: str, size: int) -> str | None:
     if size == 0:
         return _("The file %(name)s is empty.") % {"name": name}
@@ -69,29 +93,31 @@ def read_sources(sources: list[Source]) -> list[Table]:
     tables: list[Table] = []
     if not sources:
         raise ImportFileError([_("Choose a file to import.")])
+    budget = _RowBudget()
     for source in sources:
         problem = check_size(source.name, len(source.data))
         if problem:
             errors.append(problem)
             continue
         try:
-            tables.extend(_read_one(source, errors))
+            tables.extend(_read_one(source, errors, budget))
+        except TooManyRows as exc:
+            errors.extend(exc.messages)
+            break  # the rest is not read at all
         except ImportFileError as exc:
             errors.extend(exc.messages)
     if not errors and not any(t.rows for t in tables):
         errors.append(_("There are no rows to import: the file has headers but no data."))
-    if sum(len(t.rows) for t in tables) > MAX_ROWS:
-        errors.append(_("Too many rows: at most %(n)d in one import.") % {"n": MAX_ROWS})
     if errors:
         raise ImportFileError(errors)
     return tables
 
 
-def _read_one(source: Source, errors: list[str]) -> list[Table]:
+def _read_one(source: Source, errors: list[str], budget: _RowBudget) -> list[Table]:
     suffix = PurePath(source.name).suffix.lower()
     head = source.data[:8]
     if head.startswith(XLSX_MAGIC):
-        return _read_xlsx(source, errors)
+        return _read_xlsx(source, errors, budget)
     if head.startswith(OLE_MAGIC):
         raise ImportFileError(
             [
@@ -106,7 +132,7 @@ def _read_one(source: Source, errors: list[str]) -> list[Table]:
         raise ImportFileError([_not_a_spreadsheet(source.name)])
     if suffix not in (".csv", ".txt", ""):
         raise ImportFileError([_not_a_spreadsheet(source.name)])
-    return [_read_csv(source, errors)]
+    return [_read_csv(source, errors, budget)]
 
 
 def _not_a_spreadsheet(name: str) -> str:
@@ -116,7 +142,7 @@ def _not_a_spreadsheet(name: str) -> str:
 # --- XLSX -----------------------------------------------------------------------------
 
 
-def _read_xlsx(source: Source, errors: list[str]) -> list[Table]:
+def _read_xlsx(source: Source, errors: list[str], budget: _RowBudget) -> list[Table]:
     from openpyxl import load_workbook  # only when a workbook comes in: it is a big import
 
     try:
@@ -130,8 +156,11 @@ def _read_xlsx(source: Source, errors: list[str]) -> list[Table]:
     tables = []
     try:
         for tab in book.worksheets:
-            rows = list(_value_rows(tab.iter_rows(values_only=True)))
-            if not rows:
+            # read_only trusts the sheet's declared <dimension> and pads every row
+            # to it: forget it, and read the cells the sheet has.
+            tab.reset_dimensions()
+            header = _xlsx_header(tab)
+            if header is None:
                 continue  # an empty tab (a spare "Sheet2") is no problem
             sheet = columns.sheet_for_title(tab.title)
             if sheet is None:
@@ -143,12 +172,36 @@ def _read_xlsx(source: Source, errors: list[str]) -> list[Table]:
                     % {"title": f"「{tab.title}」", "names": _sheet_names()}
                 )
                 continue
-            table = _table(sheet, tab.title, rows, errors)
+            # The data only as wide as the header: cells further right belong to no column.
+            data = tab.iter_rows(
+                min_row=header[0] + 1, max_col=max(len(header[1]), 1), values_only=True
+            )
+            table = _table(
+                sheet, tab.title, header, _value_rows(data, header[0] + 1), errors, budget
+            )
             if table is not None:
                 tables.append(table)
     finally:
         book.close()
     return tables
+
+
+def _xlsx_header(tab: object) -> tuple[int, tuple[object, ...]] | None:
+    """The first row with something in it (row 1 in a good sheet), without trailing blanks."""
+    for number, row in _value_rows(tab.iter_rows(max_row=1, values_only=True)):  # type: ignore[attr-defined]
+        return number, _trimmed(row)
+    # Row 1 is blank: is the tab empty, or are its headers lower down (refused)?
+    lower = tab.iter_rows(min_row=2, max_col=HEADER_SCAN_WIDTH, values_only=True)  # type: ignore[attr-defined]
+    for number, row in _value_rows(lower, 2):
+        return number, _trimmed(row)
+    return None
+
+
+def _trimmed(row: tuple[object, ...]) -> tuple[object, ...]:
+    end = len(row)
+    while end and is_blank(row[end - 1]):
+        end -= 1
+    return row[:end]
 
 
 def _sheet_names() -> str:
@@ -175,19 +228,21 @@ def _decode(source: Source) -> str:
     )
 
 
-def _read_csv(source: Source, errors: list[str]) -> Table:
+def _read_csv(source: Source, errors: list[str], budget: _RowBudget) -> Table:
     content = _decode(source)
     first_line = content.split("\n", 1)[0]
     delimiter = max((",", "\t", ";"), key=first_line.count)
     try:
-        rows = list(_value_rows(csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)))
+        rows = _value_rows(csv.reader(io.StringIO(content, newline=""), delimiter=delimiter))
+        header = next(rows, None)
+        if header is None:
+            raise ImportFileError([_("The file %(name)s is empty.") % {"name": source.name}])
+        sheet = _csv_sheet(source.name, header[1])
+        table = None if sheet is None else _table(sheet, source.name, header, rows, errors, budget)
     except csv.Error as exc:
         raise ImportFileError(
             [_("%(name)s is not a valid CSV file: %(error)s") % {"name": source.name, "error": exc}]
         ) from exc
-    if not rows:
-        raise ImportFileError([_("The file %(name)s is empty.") % {"name": source.name}])
-    sheet = _csv_sheet(source.name, rows[0][1])
     if sheet is None:
         raise ImportFileError(
             [
@@ -198,7 +253,6 @@ def _read_csv(source: Source, errors: list[str]) -> Table:
                 % {"name": source.name, "names": _sheet_names()}
             ]
         )
-    table = _table(sheet, source.name, rows, errors)
     if table is None:
         raise ImportFileError([])
     return table
@@ -222,18 +276,33 @@ def _csv_sheet(name: str, header: tuple[object, ...]) -> Sheet | None:
 # --- both -----------------------------------------------------------------------------
 
 
-def _value_rows(rows: object) -> object:
+def _value_rows(
+    rows: Iterable[Iterable[object] | None], start: int = 1
+) -> Iterator[tuple[int, tuple[object, ...]]]:
     """(row number, cells) for every row with something in it; numbering as in Excel."""
-    for number, row in enumerate(rows, start=1):  # type: ignore[arg-type]
+    for number, row in enumerate(rows, start=start):
+        if number > EXCEL_LAST_ROW:
+            raise ImportFileError(
+                [
+                    _("A sheet goes on past row %(n)d, the last a spreadsheet has.")
+                    % {"n": EXCEL_LAST_ROW}
+                ]
+            )
         if row is not None and not all(is_blank(v) for v in row):
             yield number, tuple(v.strip() if isinstance(v, str) else v for v in row)
 
 
 def _table(
-    sheet: Sheet, title: str, rows: list[tuple[int, tuple[object, ...]]], errors: list[str]
+    sheet: Sheet,
+    title: str,
+    first: tuple[int, tuple[object, ...]],
+    rows: Iterator[tuple[int, tuple[object, ...]]],
+    errors: list[str],
+    budget: _RowBudget,
 ) -> Table | None:
-    """Map the header row to columns; None (with the reasons in errors) if it does not fit."""
-    header_number, header = rows[0]
+    """Map the header row to columns, then read the rows under it (counted against the
+    budget); None (with the reasons in errors) if the header does not fit."""
+    header_number, header = first
     index = columns.header_index(sheet)
     where = f"「{title}」"
     positions: dict[int, str] = {}
@@ -268,8 +337,9 @@ def _table(
         errors.extend(problems)
         return None
     table = Table(sheet, title, written)
-    for number, row in rows[1:]:
+    for number, row in rows:
         values = {key: row[p] if p < len(row) else None for p, key in positions.items()}
         if any(not is_blank(v) for v in values.values()):
+            budget.take()
             table.rows.append((number, values))
     return table

@@ -3,8 +3,12 @@
 A Row carries its typed values, where it came from (sheet, row number, the
 headers as written) and its outcome: the action it would take or the reasons
 it is refused. Checks that need only the row itself (required values, cell
-types, areas, dates, the USCC's check character) and the file (a natural key
-given twice) are made here; planning.py adds what needs the database.
+types, the USCC's check character, a lease or qualification ending before it
+starts) and the file (a natural key given twice) are made here; planning.py
+adds what needs the database. The models' rules between two fields (usable
+within gross area, R&D staff within employees, ...) are not: a row may give
+one field and leave the other as stored, so rules.py checks them on the
+record as the import would write it.
 """
 
 from __future__ import annotations
@@ -125,32 +129,14 @@ def _check_uscc(row: Row) -> None:
         row.values["uscc"] = None  # keyed on nothing: no duplicate or lookup of a bad code
 
 
-def _after(row: Row, later: str, earlier: str, message: str, *, strictly: bool = True) -> None:
+def _after(row: Row, later: str, earlier: str, message: str) -> None:
     a, b = row.values.get(later), row.values.get(earlier)
-    if a is not None and b is not None and (a <= b if strictly else a < b):
+    if a is not None and b is not None and a < b:
         row.refuse(later, message)
 
 
 def _no_checks(rows: list[Row]) -> None:
     pass
-
-
-def _check_units(rows: list[Row]) -> None:
-    for row in rows:
-        gross, usable = row.values.get("gross_area"), row.values.get("usable_area")
-        if gross is not None and usable is not None and usable > gross:
-            row.refuse("usable_area", _("Usable area cannot exceed gross area."))
-        _after(
-            row,
-            "retired_on",
-            "in_service_from",
-            _("A unit must be retired after it comes into service."),
-        )
-        if row.values.get("turnkey") and not row.values.get("turnkey_package"):
-            row.refuse(
-                "turnkey_package" if row.has("turnkey_package") else "turnkey",
-                _("Describe the furnished package of a turnkey unit."),
-            )
 
 
 def _check_floors(rows: list[Row]) -> None:
@@ -161,24 +147,9 @@ def _check_floors(rows: list[Row]) -> None:
             )
 
 
-def _check_unit_levels(rows: list[Row]) -> None:
-    _check_floors(rows)
-    _check_units(rows)
-
-
 def _check_tenants(rows: list[Row]) -> None:
     for row in rows:
         _check_uscc(row)
-        if row.get("rd_staff", 0) > row.get("employees", 0):
-            row.refuse("rd_staff", _("R&D staff cannot exceed employees."))
-        if row.values.get("graduated_on") and not row.values.get("incubation_entered_on"):
-            row.refuse("graduated_on", _("A company graduates after it entered incubation."))
-        _after(
-            row,
-            "graduated_on",
-            "incubation_entered_on",
-            _("A company graduates after it entered incubation."),
-        )
 
 
 def _check_qualifications(rows: list[Row]) -> None:
@@ -189,7 +160,6 @@ def _check_qualifications(rows: list[Row]) -> None:
             "valid_until",
             "valid_from",
             _("The end of validity must follow its start."),
-            strictly=False,
         )
 
 
@@ -201,7 +171,6 @@ def _check_leases(rows: list[Row]) -> None:
             "last_day",
             "start",
             _("The lease ends before it starts: its last day is before its start date."),
-            strictly=False,
         )
 
 
@@ -209,7 +178,7 @@ CHECKS = {
     columns.CARRIERS: _no_checks,
     columns.BUILDINGS: _no_checks,
     columns.FLOORS: _check_floors,
-    columns.UNITS: _check_unit_levels,
+    columns.UNITS: _check_floors,  # the floor a unit is on
     columns.TENANTS: _check_tenants,
     columns.QUALIFICATIONS: _check_qualifications,
     columns.LEASES: _check_leases,

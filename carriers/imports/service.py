@@ -92,14 +92,17 @@ def _names(sources: list[Source]) -> str:
 
 
 def _lock_units(rows: dict[str, list[Row]]) -> None:
-    """Lock the units on file that leases are imported onto, in id order.
+    """Lock the units on file that rows of units or leases name, in id order.
 
     As leasing.services locks a unit before reading its ledger: offers and
     leases written meanwhile wait until this import commits or rolls back,
-    so the overlap check of the plan cannot go stale. (On SQLite a no-op:
-    the transaction holds the database's write lock already.)
+    so neither the overlap check of the plan nor its check of a unit's new
+    dates against its leases can go stale. (On SQLite a no-op: the
+    transaction holds the database's write lock already.)
     """
-    keys = {(r.values.get("carrier"), r.values.get("unit")) for r in rows[C.LEASES]}
+    keys = {
+        (r.values.get("carrier"), r.values.get("unit")) for r in (*rows[C.UNITS], *rows[C.LEASES])
+    }
     keys = {k for k in keys if None not in k}
     if not keys:
         return

@@ -7,7 +7,10 @@ and changes nothing: 403. A company's users, and managers of no carrier: 404.
 A file whose dry run passes is kept (carriers.imports.storage) under a random
 token tied to the uploader, and the preview page shows what it would do; the
 confirmation imports those same bytes, all or nothing. A file refused whole,
-or with refused rows, is shown with its errors and not kept.
+or with refused rows, is shown with its errors and not kept. A confirmation
+refused (something changed since the dry run) keeps the upload: once the
+conflict is sorted out in Zaiti it can be confirmed again, without uploading;
+it is removed once imported, or after a day.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -158,11 +163,23 @@ def import_apply(request: HttpRequest, token: str) -> HttpResponse:
     scope = _import_scope(request)
     pending = _pending(request, token)
     report = import_space(pending.sources, scope=scope, dry_run=False)
-    storage.discard(token)
     if not report.applied:
         # Something changed since the dry run (a lease let meanwhile, say): the
-        # new refusals are shown; nothing was saved.
+        # new refusals are shown; nothing was saved, and the upload is kept.
+        messages.warning(
+            request,
+            format_html(
+                '{} <a href="{}">{}</a>',
+                _(
+                    "Nothing was saved. The upload is kept for a day: sort out the rows "
+                    "below in Zaiti, then confirm it again."
+                ),
+                reverse("workspace:import_preview", kwargs={"token": token}),
+                _("Back to the dry run"),
+            ),
+        )
         return _render(request, report=report)
+    storage.discard(token)
     counts = "；".join(
         f"{label} {counts['create']}/{counts['update']}" for _kind, label, counts in report.counts()
     )

@@ -139,3 +139,26 @@ def test_it_serves_the_template() -> None:
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert response.content[:4] == b"PK\x03\x04"
+
+
+def test_it_keeps_the_upload_when_the_confirmation_is_refused() -> None:
+    client = client_for(make_user("admin", is_superuser=True))
+    response = upload(client, template_workbook(), "template.xlsx")
+    preview, apply_url = response["Location"], response["Location"] + "apply/"
+    # Meanwhile someone gives another carrier the file's carrier name.
+    rival = make_carrier(code="rival", name="示例科创孵化器")
+
+    refused = client.post(apply_url)
+
+    assert refused.status_code == 200
+    body = refused.content.decode()
+    assert 'class="errorlist import-errors"' in body and "rival" in body
+    assert f'href="{preview}"' in body
+    assert not Unit.objects.exists()
+    assert client.get(preview).status_code == 200  # kept: no need to upload again
+    rival.name = "另一个载体"
+    rival.save()
+    done = client.post(apply_url)
+    assert done.status_code == 302
+    assert Unit.objects.filter(code="A-301").exists()
+    assert client.post(apply_url).status_code == 404  # gone once imported
