@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from leasing.access import request_scope, staff_scope
-from reports import floor_svg, labels, selectors
+from reports import floor_svg, labels, selectors, warm
 from reports.cache import FigureCache
 from reports.forms import DashboardForm
 from reports.selectors import Place
@@ -184,6 +184,8 @@ def overview(request: HttpRequest) -> HttpResponse:
     if not scope.is_staff_side:
         # Companies' users have no carriers to read: their home is the portal.
         return redirect("portal:home")
+    if scope.reads_everything:
+        warm.note_district_read()  # keep it warm after changes while it is read
     return _dashboard(request, selectors.district(scope))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.core.cache import cache
@@ -25,11 +25,36 @@ def zone(db: None) -> Zone:
     return build_zone()
 
 
+class WarmQueue:
+    """The warm queue with its scheduled (delayed) jobs, as a test sees them."""
+
+    def __init__(self) -> None:
+        self.queue = jobs.queue(name=warm.QUEUE)
+        self.scheduled = self.queue.scheduled_job_registry
+
+    def empty(self) -> None:
+        self.queue.empty()
+        for job_id in self.scheduled.get_job_ids():
+            self.scheduled.remove(job_id, delete_job=True)
+        cache.delete(warm.PENDING_KEY)
+
+    @property
+    def count(self) -> int:
+        """Jobs waiting: scheduled for later or due."""
+        return self.scheduled.count + self.queue.count
+
+    def run_due(self) -> None:
+        """What the worker's scheduler and then the worker do once the delay is over."""
+        for job_id in self.scheduled.get_job_ids():
+            self.scheduled.requeue(job_id)
+        SimpleWorker([self.queue], connection=self.queue.connection).work(burst=True)
+
+
 @pytest.fixture
-def warm_queue():  # type: ignore[no-untyped-def]
-    queue = jobs.queue(name=warm.QUEUE)
+def warm_queue() -> Iterator[WarmQueue]:
+    queue = WarmQueue()
     queue.empty()
-    cache.delete(warm.PENDING_KEY)
+    warm.note_district_read()  # leadership reads the district
     yield queue
     queue.empty()
 
@@ -44,7 +69,7 @@ def home(client: Client) -> tuple[int, str]:
 
 @pytest.mark.redis
 def test_it_warms_the_district_after_a_committed_change(
-    zone: Zone, warm_queue, django_capture_on_commit_callbacks: Callable
+    zone: Zone, warm_queue: WarmQueue, django_capture_on_commit_callbacks: Callable
 ) -> None:
     client = Client()
     client.force_login(zone.leader)
@@ -53,15 +78,15 @@ def test_it_warms_the_district_after_a_committed_change(
     with django_capture_on_commit_callbacks(execute=True):
         make_lease(zone.units["A-201"], today(), None, tenant=zone.tenants["yichou"])
     assert warm_queue.count == 1
+    assert warm_queue.queue.count == 0  # not at once: after the quiet delay
     warm_queue.empty()
-    cache.delete(warm.PENDING_KEY)
     cold_queries, _ = home(client)
 
     # The next change, with the worker running: the visit finds it all cached.
     with django_capture_on_commit_callbacks(execute=True):
         make_lease(zone.units["A-301"], today(), None, tenant=zone.tenants["jiazi"])
     assert warm_queue.count == 1
-    SimpleWorker([warm_queue], connection=warm_queue.connection).work(burst=True)
+    warm_queue.run_due()
     warm_queries, _ = home(client)
 
     assert warm_queries < cold_queries - 10, (warm_queries, cold_queries)
@@ -77,7 +102,7 @@ def test_it_warms_the_district_after_a_committed_change(
 
 @pytest.mark.redis
 def test_it_schedules_one_warming_for_a_burst_of_changes(
-    zone: Zone, warm_queue, django_capture_on_commit_callbacks: Callable
+    zone: Zone, warm_queue: WarmQueue, django_capture_on_commit_callbacks: Callable
 ) -> None:
     for code in ("A-201", "A-301", "A-102"):
         with django_capture_on_commit_callbacks(execute=True):
@@ -90,6 +115,23 @@ def test_it_schedules_one_warming_for_a_burst_of_changes(
     warm_queue.empty()
     with django_capture_on_commit_callbacks(execute=True):
         make_lease(zone.units["A-201"], today().replace(year=today().year + 5), None)
+    assert warm_queue.count == 1
+
+
+@pytest.mark.redis
+def test_it_warms_nothing_nobody_reads(
+    zone: Zone, warm_queue: WarmQueue, django_capture_on_commit_callbacks: Callable
+) -> None:
+    cache.delete(warm.READ_KEY)  # no one has opened the district dashboard lately
+    with django_capture_on_commit_callbacks(execute=True):
+        make_lease(zone.units["A-201"], today(), None)
+    assert warm_queue.count == 0
+
+    client = Client()
+    client.force_login(zone.leader)
+    home(client)  # leadership opens it
+    with django_capture_on_commit_callbacks(execute=True):
+        make_lease(zone.units["A-301"], today(), None)
     assert warm_queue.count == 1
 
 

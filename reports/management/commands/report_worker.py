@@ -45,4 +45,5 @@ class Command(BaseCommand):
             _("Report worker listening on queues “%(queue)s”.")
             % {"queue": f"{QUEUE}, {warm.QUEUE}"}
         )
-        worker.work(burst=burst, with_scheduler=False)
+        # The scheduler moves delayed jobs (dashboard warming) onto their queue when due.
+        worker.work(burst=burst, with_scheduler=True)
