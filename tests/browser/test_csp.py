@@ -265,7 +265,6 @@ def test_it_shows_every_page_of_each_role_without_a_policy_violation(
     # The control: the roles the matrix's URLs point at see pages (others see A's as 404s).
     if role in ("tenant_a", "manager_x", "leader", "admin"):
         assert len(watch.visited) >= 5, watch.visited
-    print(f"{role}: {len(watch.visited)} pages")
 
 
 def follow_report_jobs(page: Page, watch: Watch, w: World, policy: str) -> None:
