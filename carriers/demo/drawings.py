@@ -129,7 +129,7 @@ def draw_plan(units: Sequence[PlannedUnit], title: str) -> tuple[bytes, PlanLayo
     layout = layout_floor(units)
     image = Image.new("L", (layout.width, layout.height), 255)
     draw = ImageDraw.Draw(image)
-    label, small = _font(15), _font(12)
+    small = _font(12)
     draw.text((MARGIN, 12), title, fill=INK, font=_font(20))
     draw.rectangle(layout.outline, fill=COMMON_FILL)
     draw.rectangle(layout.corridor, fill=CORRIDOR_FILL)
@@ -140,7 +140,7 @@ def draw_plan(units: Sequence[PlannedUnit], title: str) -> tuple[bytes, PlanLayo
         fill = KIND_FILL.get(unit.kind, KIND_FILL["office"]) if unit.leasable else COMMON_FILL
         draw.rectangle(box, fill=fill, outline=INK, width=2)
         _door(draw, box, below=box[1] < layout.corridor[1])
-        _label(draw, box, code, f"{unit.area:.0f} m2", label, small)
+        _label(draw, box, code, small)
     draw.rectangle(layout.outline, outline=WALL, width=5)
     _scale_bar(draw, layout, small)
     out = io.BytesIO()
@@ -180,19 +180,13 @@ def _label(
     draw: ImageDraw.ImageDraw,
     box: Box,
     code: str,
-    area: str,
-    font: ImageFont.FreeTypeFont | ImageFont.ImageFont,
     small: ImageFont.FreeTypeFont | ImageFont.ImageFont,
 ) -> None:
-    x0, y0, x1, y1 = box
-    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    if draw.textlength(code, font=font) + 6 <= x1 - x0:
-        draw.text((cx, cy - 9), code, fill=INK, font=font, anchor="mm")
-        if draw.textlength(area, font=small) + 6 <= x1 - x0:
-            draw.text((cx, cy + 9), area, fill=INK, font=small, anchor="mm")
-    elif draw.textlength(code, font=small) + 2 <= y1 - y0 and x1 - x0 >= 12:
-        # Too narrow to write across: a small mark is enough; the map names it.
-        draw.line((cx, cy - 4, cx, cy + 4), fill=INK, width=2)
+    # The room number in the corner, as architects letter it: the centre is
+    # where the floor map writes its own label (code, area, tenant) over the plan.
+    x0, y0, x1, _ = box
+    if draw.textlength(code, font=small) + 10 <= x1 - x0:
+        draw.text((x0 + 5, y0 + 5), code, fill=INK, font=small, anchor="la")
 
 
 def _scale_bar(
