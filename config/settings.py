@@ -159,6 +159,9 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# With Redis, seconds after a change before the report worker warms the district
+# dashboard again (reports/warm.py): changes meanwhile ride along.
+DASHBOARD_WARM_DELAY = envint("DASHBOARD_WARM_DELAY", 10)
 
 # Sessions live in the database, never in the cache alone: losing Redis must
 # not log everybody out.

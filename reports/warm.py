@@ -49,8 +49,7 @@ READ_WINDOW = 15 * 60
 
 
 def quiet_seconds() -> int:
-    # A setting, so that tests (and a busy zone) can choose.
-    return int(getattr(settings, "DASHBOARD_WARM_DELAY", 10))
+    return settings.DASHBOARD_WARM_DELAY
 
 
 def note_district_read() -> None:
