@@ -61,13 +61,20 @@ worker: $(VENV)/.installed
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
 
-## make bench: the benchmarks on PostgreSQL at 10x the zone (seeded once into BENCH_DATABASE_URL),
-## run as production runs: DEBUG off (no query log kept in memory), INFO logging on
+## make bench: the benchmarks on PostgreSQL at 10x the zone, run as production runs: DEBUG off
+## (no query log kept in memory), INFO logging on; then the load run; then one summary table.
+## The 10x zone is seeded once into BENCH_DATABASE_URL and kept: status_counts.py (first, keep
+## it first) runs seed_demo --scale 10 only when the database has no units (a few minutes).
+## Each benchmark prints its table and appends its headline figures to BENCH_SUMMARY (emptied
+## first); bench/summary.py prints them as one table with targets, ratios and verdicts.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/zaiti_bench
 BENCH_REDIS_URL ?= redis://127.0.0.1:6379/9
-BENCH_ENV = DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) DEBUG=0 DEMO_MODE=0 ALLOWED_HOSTS=localhost \
+BENCH_SUMMARY ?= bench/.data/summary.jsonl
+BENCH_ENV = BENCH_SUMMARY=$(BENCH_SUMMARY) \
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) DEBUG=0 DEMO_MODE=0 ALLOWED_HOSTS=localhost \
 	SECRET_KEY=bench-only-$$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
 bench: $(VENV)/.installed-dev
+	mkdir -p $(dir $(BENCH_SUMMARY)) && : > $(BENCH_SUMMARY)
 	$(BENCH_ENV) $(BIN)/python manage.py migrate --noinput -v0
 	$(BENCH_ENV) $(BIN)/python manage.py collectstatic --noinput -v0
 	$(BENCH_ENV) $(BIN)/python bench/status_counts.py --scale 10
@@ -77,7 +84,9 @@ bench: $(VENV)/.installed-dev
 	$(BENCH_ENV) $(BIN)/python bench/report_speed.py
 	$(BENCH_ENV) $(BIN)/python bench/allocate_throughput.py 2>/dev/null
 	$(BENCH_ENV) $(BIN)/python bench/import_space.py 2>/dev/null
-	$(BIN)/python bench/load.py --database-url $(LOAD_DATABASE_URL) --redis-url $(LOAD_REDIS_URL)
+	BENCH_SUMMARY=$(BENCH_SUMMARY) $(BIN)/python bench/load.py \
+		--database-url $(LOAD_DATABASE_URL) --redis-url $(LOAD_REDIS_URL)
+	$(BIN)/python bench/summary.py $(BENCH_SUMMARY)
 
 ## make load: 50 people for 60 s against gunicorn, PostgreSQL and Redis on 127.0.0.1 (bench/load.py):
 ## p50/p95 per page; fails on any server error or overlapping allocation. Creates, seeds and drops

@@ -17,7 +17,7 @@ import datetime as dt
 import multiprocessing as mp
 import time
 
-from harness import machine, setup_django, table
+from harness import machine, record, setup_django, table
 
 START, END = dt.date(2031, 1, 1), dt.date(2032, 1, 1)
 NOTE = "bench/allocate_throughput"
@@ -84,12 +84,19 @@ def main() -> None:
         cursor.execute(OVERLAPS_SQL)
         overlaps = cursor.fetchone()[0]
     Allocation.objects.filter(note=NOTE).delete()
+    name = "allocate_throughput"
+    record(name, "allocations made", made, "count")
+    per_second = made / slowest
+    spans = f"allocations/s, {args.clients} clients (slowest client's span)"
+    record(name, spans, per_second, "/s", target=200, direction="≥")
+    record(name, "allocations/s (wall, incl. process start)", made / wall, "/s")
+    record(name, "overlapping allocations afterwards", overlaps, "count", target=0)
     print(f"{args.clients} clients allocating distinct units on PostgreSQL; {machine()}")
     print(
         table(
             [
                 ("allocations made", f"{made:,}"),
-                ("allocations per second (slowest client's span)", f"{made / slowest:.0f}"),
+                ("allocations per second (slowest client's span)", f"{per_second:.0f}"),
                 ("allocations per second (wall, incl. process start)", f"{made / wall:.0f}"),
                 ("overlapping occupying allocations afterwards", str(overlaps)),
             ],

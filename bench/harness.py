@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
 import platform
 import statistics
@@ -9,6 +11,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,3 +55,41 @@ def table(rows: list[tuple[str, ...]], headers: tuple[str, ...]) -> str:
         for r in rows
     ]
     return "\n".join([line, sep, *body])
+
+
+def record(
+    benchmark: str,
+    measure: str,
+    value: float,
+    unit: str,
+    *,
+    target: float | None = None,
+    direction: Literal["≤", "≥"] = "≤",
+    ratio: float | None = None,
+    ratio_target: float | None = None,
+) -> None:
+    """One headline figure for the summary table of `make bench` (bench/summary.py).
+
+    Appends a JSON line to the file named by BENCH_SUMMARY; does nothing when it is
+    unset, so a benchmark run by hand prints its own table only. `target` applies to
+    `value` in `direction`; `ratio` is against the hand-written SQL, and
+    `ratio_target` (≤) where the target is on that ratio rather than on the time.
+    """
+    path = os.environ.get("BENCH_SUMMARY")
+    if not path:
+        return
+    line = {
+        "benchmark": benchmark,
+        "measure": measure,
+        "value": value,
+        "unit": unit,
+        "target": target,
+        "direction": direction,
+        "ratio": ratio,
+        "ratio_target": ratio_target,
+        "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+    # One write of a whole line in append mode: the lines of processes that record
+    # at the same time cannot interleave.
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(json.dumps(line, ensure_ascii=False) + "\n")

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from urllib.parse import urlsplit, urlunsplit
 
-from harness import machine, setup_django, table
+from harness import machine, record, setup_django, table
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/zaiti_h_import_bench"
 ONE_DAY = dt.timedelta(days=1)
@@ -183,6 +183,15 @@ def main() -> None:
             ("import into empty tables", med_real, "60"),
             ("the same file again (all unchanged, 1 run)", seconds, "—"),
         ]
+        for name, s, target in lines:
+            record(
+                "import_space",
+                f"{name}, {total:,} rows",
+                s,
+                "s",
+                target=None if target == "—" else float(target),
+            )
+        record("import_space", "import into empty tables, rows/s", total / med_real, "rows/s")
         print(
             table(
                 [(name, f"{s:.1f}", f"{total / s:,.0f}", target) for name, s, target in lines],

@@ -65,7 +65,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from allocate_throughput import OVERLAPS_SQL
-from harness import ROOT, machine, setup_django, table
+from harness import ROOT, machine, record, setup_django, table
 
 COMPANY_PREFIX = "压测"
 # Requests the tenants make (kind, area from, area to), sized to the units of
@@ -345,6 +345,35 @@ def page_rows(results: dict[str, Any]) -> tuple[list[tuple[str, ...]], dict[str,
     return rows, totals
 
 
+def record_summary(
+    args: argparse.Namespace,
+    results: dict[str, Any],
+    totals: dict[str, int],
+    checks: dict[str, int],
+) -> None:
+    """The run's headline figures for `make bench` (one row per page would be too many):
+    every page together, the dashboard, and every unit search together."""
+    name = "load"
+    samples: dict[str, list[float]] = results["samples"]
+    pools = {
+        "all pages": [s for values in samples.values() for s in values],
+        "dashboard GET /": samples.get("GET /", []),
+        "unit search GET /units/": [
+            s for page, values in samples.items() if page.startswith("GET /units/") for s in values
+        ],
+    }
+    for label, pool in pools.items():
+        if pool:
+            record(name, f"{label}, p50", percentile(pool, 0.5), "ms")
+            record(name, f"{label}, p95", percentile(pool, 0.95), "ms")
+    record(name, f"requests/s, {args.users} people", totals["requests"] / args.seconds, "/s")
+    record(name, "server errors (5xx, no answer)", totals["server errors"], "count", target=0)
+    record(name, "other errors (4xx, unexpected)", totals["other errors"], "count", target=0)
+    record(name, "overlapping allocations afterwards", checks["overlaps"], "count", target=0)
+    two_live = "requests with two live allocations"
+    record(name, two_live, checks[two_live], "count", target=0)
+
+
 def report(
     args: argparse.Namespace,
     results: dict[str, Any],
@@ -353,6 +382,7 @@ def report(
     cpu: dict[str, float],
 ) -> dict[str, Any]:
     rows, totals = page_rows(results)
+    record_summary(args, results, totals, checks)
     print(
         f"{args.users} people for {args.seconds} s (started {args.spawn_rate}/s, "
         f"{args.think[0]:g}–{args.think[1]:g} s between actions) against "

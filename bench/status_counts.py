@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from harness import machine, median_ms, setup_django, table
+from harness import machine, median_ms, record, setup_django, table
 
 RAW_SQL = """
 SELECT status, count(*) FROM (
@@ -75,6 +75,9 @@ def main() -> None:
     units = Unit.objects.count()
     orm_ms = median_ms(orm, args.repeat)
     raw_ms = median_ms(raw, args.repeat)
+    name = "status_counts"
+    record(name, "district status counts, ORM", orm_ms, "ms", ratio=orm_ms / raw_ms)
+    record(name, "district status counts, hand-written SQL", raw_ms, "ms", ratio=1.0)
     print(f"District unit status counts on {day}, {units:,} units; {machine()}")
     print(
         table(
