@@ -15,6 +15,26 @@ from typing import Literal
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# A unit's status on %(d)s, written by hand (independent of carriers/status.py)
+# for the benchmarks' SQL baselines: `u` is the unit, `a` its covering
+# allocation (a LATERAL join); %(soon)s is the day 90 days on, %(now)s the moment
+# holds expire against.
+STATUS_CASE_SQL = """CASE
+    WHEN u.in_service_from > %(d)s THEN 'planned'
+    WHEN u.retired_on <= %(d)s THEN 'retired'
+    WHEN NOT u.leasable THEN 'not_for_lease'
+    WHEN a.state = 'held' THEN 'held'
+    WHEN a."end" <= %(soon)s AND (u.retired_on IS NULL OR u.retired_on > a."end")
+     AND NOT EXISTS (
+      SELECT 1 FROM leasing_allocation n
+      WHERE n.unit_id = u.id AND n.start = a."end" AND n.state <> 'cancelled'
+        AND NOT (n.state = 'held' AND n.hold_expires_at <= %(now)s)
+    ) THEN 'available_soon'
+    WHEN a.id IS NOT NULL THEN 'occupied'
+    WHEN u.ready_on > %(d)s THEN 'not_ready'
+    ELSE 'vacant'
+  END"""
+
 
 def setup_django() -> None:
     sys.path.insert(0, str(ROOT))

@@ -13,28 +13,14 @@ import argparse
 import datetime as dt
 from decimal import Decimal
 
-from harness import machine, median_ms, record, setup_django, table
+from harness import STATUS_CASE_SQL, machine, median_ms, record, setup_django, table
 
 # Every figure of occupancy_on in one statement: each unit's covering allocation
 # through LATERAL, its status as a CASE, then conditional sums.
-ON_A_DATE_SQL = """
+ON_A_DATE_SQL = f"""
 WITH s AS (
   SELECT u.gross_area, u.seats, u.list_rent, u.turnkey, a.contracted_rent,
-    CASE
-      WHEN u.in_service_from > %(d)s THEN 'planned'
-      WHEN u.retired_on <= %(d)s THEN 'retired'
-      WHEN NOT u.leasable THEN 'not_for_lease'
-      WHEN a.state = 'held' THEN 'held'
-      WHEN a."end" <= %(soon)s AND (u.retired_on IS NULL OR u.retired_on > a."end")
-       AND NOT EXISTS (
-        SELECT 1 FROM leasing_allocation n
-        WHERE n.unit_id = u.id AND n.start = a."end" AND n.state <> 'cancelled'
-          AND NOT (n.state = 'held' AND n.hold_expires_at <= %(now)s)
-      ) THEN 'available_soon'
-      WHEN a.id IS NOT NULL THEN 'occupied'
-      WHEN u.ready_on > %(d)s THEN 'not_ready'
-      ELSE 'vacant'
-    END AS status
+    {STATUS_CASE_SQL} AS status
   FROM carriers_unit u
   LEFT JOIN LATERAL (
     SELECT x.id, x.state, x."end", x.contracted_rent FROM leasing_allocation x

@@ -11,24 +11,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from harness import machine, median_ms, record, setup_django, table
+from harness import STATUS_CASE_SQL, machine, median_ms, record, setup_django, table
 
-RAW_SQL = """
+RAW_SQL = f"""
 SELECT status, count(*) FROM (
-  SELECT CASE
-    WHEN u.in_service_from > %(d)s THEN 'planned'
-    WHEN u.retired_on <= %(d)s THEN 'retired'
-    WHEN NOT u.leasable THEN 'not_for_lease'
-    WHEN a.state = 'held' THEN 'held'
-    WHEN a."end" <= %(soon)s AND (u.retired_on IS NULL OR u.retired_on > a."end")
-     AND NOT EXISTS (
-      SELECT 1 FROM leasing_allocation n
-      WHERE n.unit_id = u.id AND n.start = a."end" AND n.state <> 'cancelled'
-    ) THEN 'available_soon'
-    WHEN a.id IS NOT NULL THEN 'occupied'
-    WHEN u.ready_on > %(d)s THEN 'not_ready'
-    ELSE 'vacant'
-  END AS status
+  SELECT {STATUS_CASE_SQL} AS status
   FROM carriers_unit u
   LEFT JOIN LATERAL (
     SELECT x.id, x.state, x."end" FROM leasing_allocation x

@@ -23,26 +23,11 @@ import datetime as dt
 import re
 from typing import Any
 
-from harness import machine, median_ms, record, setup_django, table
+from harness import STATUS_CASE_SQL, machine, median_ms, record, setup_django, table
 
 TARGET_MS = 100
 PAGE_SIZE = 50
 
-STATUS_SQL = """CASE
-    WHEN u.in_service_from > %(d)s THEN 'planned'
-    WHEN u.retired_on <= %(d)s THEN 'retired'
-    WHEN NOT u.leasable THEN 'not_for_lease'
-    WHEN a.state = 'held' THEN 'held'
-    WHEN a."end" <= %(soon)s AND (u.retired_on IS NULL OR u.retired_on > a."end")
-     AND NOT EXISTS (
-      SELECT 1 FROM leasing_allocation n
-      WHERE n.unit_id = u.id AND n.start = a."end" AND n.state <> 'cancelled'
-        AND NOT (n.state = 'held' AND n.hold_expires_at <= %(now)s)
-    ) THEN 'available_soon'
-    WHEN a.id IS NOT NULL THEN 'occupied'
-    WHEN u.ready_on > %(d)s THEN 'not_ready'
-    ELSE 'vacant'
-  END"""
 
 LIVE = "x.state <> 'cancelled' AND NOT (x.state = 'held' AND x.hold_expires_at <= %(now)s)"
 COVERING = (
@@ -94,7 +79,7 @@ def hand_status_sql(status: str | None, scoped: bool) -> str:
     order = ", ".join(f"'{name}'" for name in STATUS_ORDER)
     return f"""
 WITH s AS (
-  SELECT u.id, c.code AS carrier_code, u.code, {STATUS_SQL} AS status
+  SELECT u.id, c.code AS carrier_code, u.code, {STATUS_CASE_SQL} AS status
   FROM carriers_unit u JOIN carriers_carrier c ON c.id = u.carrier_id
   LEFT JOIN LATERAL (
     SELECT x.id, x.state, x."end" FROM leasing_allocation x WHERE {COVERING} LIMIT 1
@@ -138,7 +123,7 @@ WITH page AS (
 )
 SELECT (SELECT count(*) FROM carriers_unit u WHERE ({scope}) AND ({where})) AS total,
   u.id, c.name, b.name, f.label, u.code, u.kind, u.gross_area, u.list_rent, u.seats,
-  u.turnkey, {STATUS_SQL} AS status, t.name, a."end"
+  u.turnkey, {STATUS_CASE_SQL} AS status, t.name, a."end"
 FROM page p
 JOIN carriers_unit u ON u.id = p.id
 JOIN carriers_carrier c ON c.id = u.carrier_id
