@@ -7,13 +7,15 @@ Query design (a page stays a few queries whatever its size or the number of
 units, and cheap on 120,000 units):
 
 - the filters and the sort run on plain unit columns; a status filter is a
-  semi- or anti-join on the ledger (carriers/status_filters.py), and the
-  derived status (carriers/status.py) is worked out for every unit only to
-  sort on it, because that is the expensive part;
+  semi- or anti-join on the ledger (carriers/status_filters.py), and a sort
+  by status reads one status's units at a time (carriers/status_sort.py), so
+  the derived status (carriers/status.py), the expensive part, is worked out
+  for the units of the page alone;
 - availability for a term reuses leasing.matching.available_units, an
   anti-join on the ledger, the same rule that picks candidates for a request;
-- the paginator counts and slices ids only; the page's rows, with status,
-  tenant and lease end, are then loaded by id (carriers/search_results.py).
+- a page is a slice of ids; the page's rows, with status, tenant and lease
+  end, are then loaded by id, and the count is its own query, cached and left
+  to the browser to ask for when it is costly (carriers/search_results.py).
 """
 
 from __future__ import annotations
@@ -22,8 +24,7 @@ import datetime as dt
 from typing import Any
 
 from django import forms
-from django.db.models import F, Q, QuerySet, Value
-from django.db.models.functions import Concat, StrIndex
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 from django.utils.text import format_lazy
@@ -45,6 +46,7 @@ from carriers.search_widgets import (
 )
 from carriers.status import UnitStatus
 from carriers.status_filters import status_q
+from carriers.status_sort import GroupSizes, ids_by_status
 from leasing.access import request_scope
 from leasing.matching import available_units
 from leasing.terms import add_months
@@ -69,8 +71,6 @@ STATUS_ORDER = (
     UnitStatus.RETIRED,
 )
 
-STATUS_RANKS = "," + ",".join(STATUS_ORDER) + ","
-
 # The columns one may sort on, each with what breaks its ties, so that pages
 # never repeat or skip a unit. "-" in front of a key sorts descending.
 SORTS: dict[str, tuple[str, ...]] = {
@@ -79,7 +79,7 @@ SORTS: dict[str, tuple[str, ...]] = {
     "area": ("gross_area", "pk"),
     "rent": ("list_rent", "pk"),
     "seats": ("seats", "pk"),
-    "status": ("status_rank", "carrier__code", "code"),
+    "status": ("status_rank", "carrier__code", "code"),  # see page_ids
 }
 DEFAULT_SORT = "carrier"
 SORT_LABELS = {
@@ -356,37 +356,33 @@ class UnitSearchFilter(FilterSet):
 
     # --- results ----------------------------------------------------------------------
 
+    @property
+    def sorted_by_status(self) -> bool:
+        """Sorted by status over several statuses: read one status at a time
+        (carriers/status_sort.py). With one status asked for, it sorts by carrier."""
+        return self.sort_key.lstrip("-") == "status" and not self._cleaned("status")
+
     def ordered_ids(self) -> QuerySet[Unit]:
-        """The filtered units' ids in the asked order: what the paginator counts and slices."""
+        """The filtered units' ids in the asked order (any sort but a status sort)."""
         key = self.sort_key
-        descending = key.startswith("-")
         columns = SORTS[key.lstrip("-")]
-        queryset = self.qs
-        if "status_rank" in columns and self._cleaned("status"):
-            # One status only: nothing to sort on, and no need to work the
-            # statuses of every unit out again.
+        if columns[0] == "status_rank":
+            # One status only (sorted_by_status is false): nothing to sort on.
             columns = columns[1:]
-        elif "status_rank" in columns:
-            # The status's place in STATUS_ORDER, found in one string: a CASE
-            # over the status would repeat the whole status expression once
-            # per status in the SQL (and make PostgreSQL JIT-compile it).
-            queryset = with_status(queryset, self.day, self.now).annotate(
-                status_rank=StrIndex(
-                    Value(STATUS_RANKS), Concat(Value(","), F("status"), Value(","))
-                )
-            )
         first, *rest = columns
-        order = [f"-{first}" if descending else first, *rest]
+        order = [f"-{first}" if key.startswith("-") else first, *rest]
         if "pk" not in order:
             order.append("pk")
-        return queryset.order_by(*order).values_list("pk", flat=True)
+        return self.qs.order_by(*order).values_list("pk", flat=True)
 
-
-def with_status(queryset: QuerySet[Unit], day: dt.date, now: dt.datetime) -> QuerySet[Unit]:
-    """The derived status on `day`, joined once even when both filtered and sorted on."""
-    if "status" in queryset.query.annotations:
-        return queryset
-    return queryset.with_status(day, now=now)
+    def page_ids(self, offset: int, limit: int, sizes: GroupSizes) -> list[int]:
+        """The ids at [offset, offset + limit) of the results in the asked order."""
+        if not self.sorted_by_status:
+            return list(self.ordered_ids()[offset : offset + limit])
+        order = STATUS_ORDER[::-1] if self.sort_key.startswith("-") else STATUS_ORDER
+        return ids_by_status(
+            self.qs, order, on=self.day, now=self.now, offset=offset, limit=limit, sizes=sizes
+        )
 
 
 def bind(data: QueryDict, today: dt.date) -> QueryDict:

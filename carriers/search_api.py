@@ -1,8 +1,13 @@
-"""GET /units/search.json: the unit search's results as JSON (the page's filters).
+"""The unit search as JSON, with the page's filters (carriers/search.py):
 
-The same filters, sort and pages as /units/ (carriers/search.py) and the same
-scope (leasing.access); every answer, errors included, is JSON, with messages
-in the user's language:
+- GET /units/search.json: a page of results, with the count;
+- GET /units/count.json: the count alone, which the page /units/ asks for
+  after it has shown its results when counting would have kept it waiting
+  (carriers/search_results.py), with the page's sentences about it.
+
+The same filters, sort and pages as /units/ and the same scope
+(leasing.access); every answer, errors included, is JSON, with messages in
+the user's language:
 
     401  not signed in
     403  a company's user: the endpoint is for the carriers' side
@@ -19,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from carriers.search import UnitSearchFilter, bind
-from carriers.search_results import ResultRow, search_page
+from carriers.search_results import ResultRow, SearchCounts, count_texts, search_page
 from leasing.json_api import json_error, staff_reader
 
 API_VERSION = 1
@@ -48,7 +53,8 @@ def _unit_json(row: ResultRow) -> dict[str, Any]:
     }
 
 
-def unit_search_json(request: HttpRequest) -> JsonResponse:
+def _filters(request: HttpRequest) -> UnitSearchFilter | JsonResponse:
+    """The request's valid filters, or the JSON answer refusing it."""
     scope = staff_reader(request)
     if isinstance(scope, JsonResponse):
         return scope
@@ -65,18 +71,45 @@ def unit_search_json(request: HttpRequest) -> JsonResponse:
         label = filterset.form.fields[field].label if field in filterset.form.fields else field
         message = _("%(field)s: %(message)s") % {"field": label, "message": messages[0]}
         return json_error(400, "bad_request", message, field=field, errors=errors)
+    return filterset
+
+
+def unit_search_json(request: HttpRequest) -> JsonResponse:
+    filterset = _filters(request)
+    if isinstance(filterset, JsonResponse):
+        return filterset
     results = search_page(filterset, request.GET.get("page"))
-    page = results.page
     return JsonResponse(
         {
             "version": API_VERSION,
             "on": results.day.isoformat(),
             "sort": filterset.sort_key,
-            "count": page.paginator.count,
-            "page": page.number,
-            "num_pages": page.paginator.num_pages,
-            "per_page": page.paginator.per_page,
+            "count": results.count,
+            "page": results.number,
+            "num_pages": results.num_pages,
+            "per_page": results.per_page,
             "units": [_unit_json(row) for row in results.rows],
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def unit_count_json(request: HttpRequest) -> JsonResponse:
+    filterset = _filters(request)
+    if isinstance(filterset, JsonResponse):
+        return filterset
+    count = SearchCounts(filterset).total()
+    try:
+        page = max(1, int(request.GET.get("page") or 1))
+    except ValueError:
+        page = 1
+    return JsonResponse(
+        {
+            "version": API_VERSION,
+            "on": filterset.day.isoformat(),
+            "count": count,
+            "per_page": filterset.page_size,
+            **count_texts(count, page, filterset.page_size),
         },
         json_dumps_params={"ensure_ascii": False},
     )

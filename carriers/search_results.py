@@ -1,27 +1,41 @@
-"""One page of unit search results: a count, a slice of ids, then the page's rows.
+"""One page of unit search results: a slice of ids, then the page's rows; the count.
 
-Three queries whatever the page size or the number of units. The count is
-of the filtered units without the sort, and the slice is of ids only; the
-status, tenant and lease end (carriers/status.py) are then worked out for the
-units of the page alone. Each row carries its cells as text, so that
-rendering fifty rows is output, not fifty times eleven template lookups.
+The slice is of ids only (carriers/search.py, page_ids); the status, tenant
+and lease end (carriers/status.py) are then worked out for the units of the
+page alone. Each row carries its cells as text, so that rendering fifty rows
+is output, not fifty times eleven template lookups.
+
+The count is a query of its own over the filtered units without the sort,
+cached under the figures' generation (reports/cache.py), so it is never stale
+and turning the pages of one search pays for it once. Over a few carriers it
+costs a few milliseconds and the page shows it. Over the whole district,
+counting the units of a status joins the whole ledger (~150 ms at ten times
+the zone), more than the page itself: there the page does not wait for it.
+It is shown at once when cached; otherwise the page says it is counting and
+its script asks /units/count.json, which counts and caches. The page knows
+whether there is a next page without the count: it reads one id more.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.paginator import Page, Paginator
-from django.db.models import F, QuerySet
+from django.db.models import F
 from django.urls import reverse
-from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from carriers.models import Unit
 from carriers.search import UnitSearchFilter
 from carriers.status import UnitStatus
+from reports.cache import FigureCache
+
+# A search over more carriers than this does not keep its page waiting for the count.
+INLINE_COUNT_CARRIERS = 20
 
 
 @dataclass
@@ -50,34 +64,36 @@ class ResultRow:
 
 @dataclass
 class SearchPage:
-    page: Page
     rows: list[ResultRow]
     day: dt.date
+    number: int
+    per_page: int
+    has_next: bool
+    count: int | None  # None: not counted yet (the page's script asks /units/count.json)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_previous or self.has_next
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def num_pages(self) -> int | None:
+        return None if self.count is None else pages_for(self.count, self.per_page)
 
 
-class CountedPaginator(Paginator):
-    """Counts a queryset of its own: the filtered units without the sort, so that
-    sorting on the status does not make the count work every status out too.
-
-    The count is cached like the dashboard's figures (reports/cache.py), under
-    the generation every committed change moves on and for no longer than the
-    next hold's expiry, so it is never stale: counting every occupied unit of
-    the district joins the whole ledger (~100 ms at ten times the zone), and
-    turning the pages of one search then pays for it once.
-    """
-
-    def __init__(
-        self, object_list: Any, per_page: int, *, counted: QuerySet[Unit], key: tuple[str, ...]
-    ) -> None:
-        super().__init__(object_list, per_page)
-        self.counted = counted
-        self.key = key
-
-    @cached_property
-    def count(self) -> int:
-        from reports.cache import FigureCache
-
-        return FigureCache().get_or_compute("unit_search_count", self.key, self.counted.count)
+def pages_for(count: int, per_page: int) -> int:
+    return max(1, math.ceil(count / per_page))
 
 
 def count_key(filterset: UnitSearchFilter) -> tuple[str, ...]:
@@ -89,6 +105,43 @@ def count_key(filterset: UnitSearchFilter) -> tuple[str, ...]:
         if name not in ("sort", "per_page")
     }
     return (str(filterset.queryset.query), repr(sorted(filters.items())), filterset.day.isoformat())
+
+
+class SearchCounts:
+    """A search's count, and the sizes of its status groups when sorted by status
+    (carriers/status_sort.py), cached under the figures' generation."""
+
+    def __init__(self, filterset: UnitSearchFilter) -> None:
+        self.filterset = filterset
+        self.cache = FigureCache(now=filterset.now)
+        self.key = count_key(filterset)
+
+    def total(self) -> int:
+        return self.cache.get_or_compute("unit_search_count", self.key, self.filterset.qs.count)
+
+    def cached_total(self) -> int | None:
+        return self.cache.peek("unit_search_count", self.key)
+
+    def known(self, status: str) -> int | None:
+        return self.cache.peek("unit_search_group", (*self.key, status))
+
+    def count(self, status: str, compute: Callable[[], int]) -> int:
+        return self.cache.get_or_compute("unit_search_group", (*self.key, status), compute)
+
+
+def count_is_cheap(filterset: UnitSearchFilter) -> bool:
+    """Whether the count is worth waiting for: the search covers a few carriers."""
+    chosen = filterset.form.cleaned_data.get("carrier")
+    return bool(chosen) or len(filterset.carrier_ids) <= INLINE_COUNT_CARRIERS
+
+
+def count_texts(count: int, page: int, per_page: int) -> dict[str, str]:
+    """The page's sentences about the count, for the count's JSON answer."""
+    return {
+        "text": ngettext("%(counter)s unit matches.", "%(counter)s units match.", count)
+        % {"counter": count},
+        "pages": _("Page %(n)s of %(total)s") % {"n": page, "total": pages_for(count, per_page)},
+    }
 
 
 def _row(unit: Any, day: dt.date, url: str, kinds: dict, labels: dict) -> ResultRow:
@@ -130,16 +183,36 @@ def _row(unit: Any, day: dt.date, url: str, kinds: dict, labels: dict) -> Result
     )
 
 
-def search_page(filterset: UnitSearchFilter, page_number: str | int | None) -> SearchPage:
-    """The asked page of a valid filterset's results (the last one past the end)."""
-    paginator = CountedPaginator(
-        filterset.ordered_ids(),
-        filterset.page_size,
-        counted=filterset.qs,
-        key=count_key(filterset),
-    )
-    page = paginator.get_page(page_number)
-    ids = list(page.object_list)
+def _page_number(raw: str | int | None) -> int:
+    try:
+        return max(1, int(raw or 1))
+    except (TypeError, ValueError):
+        return 1
+
+
+def search_page(
+    filterset: UnitSearchFilter, page_number: str | int | None, *, wait_for_count: bool = True
+) -> SearchPage:
+    """The asked page of a valid filterset's results (the last one past the end).
+
+    With `wait_for_count` false, the count is left out (None) when it is costly
+    and not cached (count_is_cheap)."""
+    counts = SearchCounts(filterset)
+    per_page = filterset.page_size
+    number = _page_number(page_number)
+    waits = wait_for_count or count_is_cheap(filterset)
+    count = counts.total() if waits else counts.cached_total()
+    if count is not None:
+        number = min(number, pages_for(count, per_page))
+    # One id more than the page: whether there is a next page, without the count.
+    ids = filterset.page_ids((number - 1) * per_page, per_page + 1, counts)
+    if not ids and number > 1:
+        # Past the end (an old link, or fewer units since): the last page.
+        count = counts.total()
+        number = pages_for(count, per_page)
+        ids = filterset.page_ids((number - 1) * per_page, per_page + 1, counts)
+    has_next = len(ids) > per_page
+    ids = ids[:per_page]
     day = filterset.day
     units = (
         Unit.objects.filter(pk__in=ids)
@@ -152,6 +225,7 @@ def search_page(filterset: UnitSearchFilter, page_number: str | int | None) -> S
     url = reverse("workspace:unit", args=[0])[:-2] + "{}/"
     kinds = {value: str(label) for value, label in Unit.Kind.choices}
     labels = {value: str(label) for value, label in UnitStatus.choices}
-    rows = [_row(by_id[pk], day, url, kinds, labels) for pk in ids]
-    page.object_list = rows
-    return SearchPage(page=page, rows=rows, day=day)
+    rows = [_row(by_id[pk], day, url, kinds, labels) for pk in ids if pk in by_id]
+    return SearchPage(
+        rows=rows, day=day, number=number, per_page=per_page, has_next=has_next, count=count
+    )

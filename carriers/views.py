@@ -52,7 +52,8 @@ def unit_search(request: HttpRequest) -> HttpResponse:
     if filterset.is_valid():
         # Bad filters show no results at all: a list that ignored one of
         # them would look like an answer to the question asked.
-        results = search_page(filterset, request.GET.get("page"))
+        # Over the whole district the count follows the page (count_json).
+        results = search_page(filterset, request.GET.get("page"), wait_for_count=False)
     sort = filterset.sort_key if results else DEFAULT_SORT
     pages = data.copy()
     pages.pop("page", None)

@@ -209,6 +209,12 @@ class FigureCache:
             *parts,
         )
 
+    def peek(self, kind: str, parts: tuple[object, ...]) -> Any:
+        """The cached value for (kind, parts), or None: never computes."""
+        if not self.enabled:
+            return None
+        return cache.get(self.key(kind, *parts))
+
     def get_or_compute(self, kind: str, parts: tuple[object, ...], compute: Callable[[], T]) -> T:
         """The cached value for (kind, parts), or compute() stored for next time."""
         if not self.enabled:

@@ -153,6 +153,7 @@ GET: dict[str, tuple[Expect, ...]] = {
     "workspace:import_apply":       (LOGIN, NOGET, NOGET, NOGET, NOGET, NOGET, NOGET, NOGET),
     "units:search":                 (LOGIN, HIDE,  HIDE,  HIDE,  OK,    OK,    OK,    OK),
     "units:search_json":            (UNAUTH, NOTSTAFF, NOTSTAFF, NOTSTAFF, OK, OK,  OK,    OK),
+    "units:count_json":             (UNAUTH, NOTSTAFF, NOTSTAFF, NOTSTAFF, OK, OK,  OK,    OK),
     "dashboard:carrier":            (LOGIN, HIDE,  HIDE,  HIDE,  OK,    HIDE,  OK,    OK),
     "dashboard:building":           (LOGIN, HIDE,  HIDE,  HIDE,  OK,    HIDE,  OK,    OK),
     "dashboard:floor":              (LOGIN, HIDE,  HIDE,  HIDE,  OK,    HIDE,  OK,    OK),

@@ -20,13 +20,14 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from carriers.models import Building, Carrier, Floor, Unit
 from carriers.status import UnitStatus
 from carriers.status_filters import status_q
 from leasing.models import Allocation, Tenant
 from leasing.terms import add_months
+from tests.carriers.statuses import make_every_status
 from tests.factories import make_carrier, make_floor, make_tenant, make_unit
 from tests.leasing.workflow import (
     days,
@@ -262,7 +263,7 @@ def test_it_counts_again_after_a_change_though_the_count_is_cached(
     def vacant() -> tuple[int, int]:
         with CaptureQueriesContext(connection) as queries:
             response, _ = search(zone.manager_x, status="vacant")
-        return response.context["results"].page.paginator.count, len(queries)
+        return response.context["results"].count, len(queries)
 
     count, cold = vacant()
     again, warm = vacant()
@@ -351,43 +352,7 @@ def test_it_combines_filters(zone: Zone) -> None:
 def test_it_filters_every_status_exactly_as_the_derived_status_labels_it(zone: Zone) -> None:
     on = today()
     now = timezone.now()
-    floor = make_floor(zone.x)
-
-    def unit(code: str, **fields: Any) -> Unit:
-        return make_unit(floor=floor, code=code, **fields)
-
-    unit("planned", in_service_from=on + days(1))
-    unit("retired", in_service_from=on - days(400), retired_on=on)
-    unit("common", leasable=False)
-    make_lease(unit("held"), on, on + days(30), state=Allocation.State.HELD)
-    make_lease(unit("soon"), on - days(100), on + days(90))
-    make_lease(unit("soon-past"), on - days(100), on + days(91))  # occupied
-    make_lease(unit("open"), on - days(100), None)
-    renewed = unit("renewed")
-    make_lease(renewed, on - days(100), on + days(30))
-    make_lease(renewed, on + days(30), on + days(400))  # continues it: occupied
-    gap = unit("gap")
-    make_lease(gap, on - days(100), on + days(30))
-    make_lease(gap, on + days(31), on + days(400))  # a day's gap: available soon
-    make_lease(unit("retiring", retired_on=on + days(30)), on - days(100), on + days(30))
-    make_lease(unit("retiring-later", retired_on=on + days(60)), on - days(100), on + days(30))
-    unit("not-ready", ready_on=on + days(1))
-    unit("ready-today", ready_on=on)
-    unit("vacant")
-    make_lease(unit("past"), on - days(400), on)
-    Allocation.objects.create(
-        unit=unit("expired-hold"),
-        tenant=make_tenant(),
-        start=on - days(1),
-        end=on + days(30),
-        state=Allocation.State.HELD,
-        hold_expires_at=now - days(1),
-    )
-    Allocation.objects.create(
-        unit=unit("cancelled"), tenant=make_tenant(), start=on, end=None, state="cancelled"
-    )
-    not_ready_leased = unit("leased-not-ready", ready_on=on + days(10))
-    make_lease(not_ready_leased, on - days(1), None)
+    make_every_status(make_floor(zone.x), on, now)
 
     labelled = dict(Unit.objects.with_status(on, now=now).values_list("code", "status"))
     assert set(labelled.values()) == set(UnitStatus.values), "the control: every status"
@@ -473,7 +438,7 @@ def test_it_pages_the_results_and_keeps_the_filters_in_page_links(zone: Zone) ->
     beyond, _ = search(zone.manager_x, kind="lab", per_page="20", page="99")
 
     assert codes(first) == [f"X-{n:03d}" for n in range(1, 21)]
-    assert first.context["results"].page.paginator.count == 45
+    assert first.context["results"].count == 45
     assert codes(third) == [f"X-{n:03d}" for n in range(41, 46)]
     assert codes(beyond) == codes(third)  # past the end: the last page
     assert "kind=lab" in body and "per_page=20" in body and "page=2" in body
@@ -639,6 +604,91 @@ def test_it_refuses_an_unknown_status_or_sort(zone: Zone) -> None:
         response, body = search(zone.manager_x, **query)
         assert response.context["results"] is None, query
         assert 'role="alert"' in body, query
+
+
+# --- the count of a search over many carriers follows the page ------------------------
+
+COUNT_URL = "/units/count.json"
+
+
+@pytest.fixture
+def many_carriers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Leadership's two carriers count as many: the page does not wait for the count."""
+    monkeypatch.setattr("carriers.search_results.INLINE_COUNT_CARRIERS", 1)
+
+
+def _labs(zone: Zone, n: int) -> None:
+    for i in range(1, n + 1):
+        make_unit(zone.x if i % 2 else zone.y, code=f"L-{i:03d}", kind=Unit.Kind.LAB)
+
+
+def test_it_sends_the_page_before_counting_over_many_carriers(
+    zone: Zone, many_carriers: None
+) -> None:
+    _labs(zone, 45)
+    query = {"kind": "lab", "per_page": "20"}
+
+    with CaptureQueriesContext(connection) as queries:
+        first, body = search(zone.leader, **query)
+    results = first.context["results"]
+    assert results.count is None and results.num_pages is None
+    assert len(results.rows) == 20 and results.has_next and not results.has_previous
+    assert not any("COUNT(" in q["sql"] for q in queries.captured_queries)
+    assert zh("Counting the matching units…") in body
+    url = re.search(r'data-count-url="([^"]+)"', body)
+    assert url is not None
+    assert "kind=lab" in url[1] and "page=1" in url[1]
+
+    answer = client_for(zone.leader).get(url[1].replace("&amp;", "&"))
+    assert answer.status_code == 200
+    payload = answer.json()
+    assert payload["count"] == 45
+    with translation.override("zh-hans"):
+        assert payload["text"] == ngettext(
+            "%(counter)s unit matches.", "%(counter)s units match.", 45
+        ) % {"counter": 45}
+        assert payload["pages"] == gettext("Page %(n)s of %(total)s") % {"n": 1, "total": 3}
+    assert "45" in payload["text"] and "3" in payload["pages"]
+
+    # Counted once: the next pages show it at once.
+    second, body = search(zone.leader, page="2", **query)
+    assert second.context["results"].count == 45
+    assert "data-count-url" not in body
+
+
+def test_it_pages_without_the_count_and_finds_the_last_page_past_the_end(
+    zone: Zone, many_carriers: None
+) -> None:
+    _labs(zone, 45)
+    third, _ = search(zone.leader, kind="lab", per_page="20", page="3")
+    assert len(codes(third)) == 5
+    assert not third.context["results"].has_next and third.context["results"].has_previous
+    assert third.context["results"].count is None
+
+    beyond, _ = search(zone.leader, kind="lab", per_page="20", page="99")
+    assert codes(beyond) == codes(third)
+    assert beyond.context["results"].number == 3
+    assert beyond.context["results"].count == 45  # counted to find the last page
+
+
+def test_it_counts_at_once_over_a_few_carriers(zone: Zone, many_carriers: None) -> None:
+    _labs(zone, 5)
+    chosen, body = search(zone.leader, kind="lab", carrier=zone.x.code)
+    assert chosen.context["results"].count == 3
+    assert "data-count-url" not in body
+    managed, _ = search(zone.manager_x, kind="lab")
+    assert managed.context["results"].count == 3
+
+
+def test_it_answers_bad_count_filters_and_strangers_as_json(zone: Zone) -> None:
+    bad = client_for(zone.manager_x).get(COUNT_URL, {"seats": "-2"})
+    assert bad.status_code == 400
+    assert bad.json()["errors"]["seats"] == [zh("Seats cannot be negative.")]
+    assert Client().get(COUNT_URL).status_code == 401
+    assert client_for(zone.company_user).get(COUNT_URL).status_code == 403
+    assert client_for(zone.manager_x).post(COUNT_URL).status_code == 405
+    make_unit(zone.y, code="Y-101")
+    assert client_for(zone.manager_x).get(COUNT_URL).json()["count"] == 0  # not another's
 
 
 # --- the same search as JSON ----------------------------------------------------------
