@@ -4,22 +4,30 @@
 
 For a few typical searches, as leadership (every carrier) and as a space
 manager, measures the median server time of the whole page (the view called
-through RequestFactory: scope, filters, count, page, rows, template) and of
-one hand-written SQL statement returning the same page (its rows with status,
-tenant and lease end, and the total), after checking that both list the same
-units with the same statuses. Reads the database only. Target (issue 5):
-median page time <= 100 ms.
+through RequestFactory: scope, filters, page, rows, template, and the count
+where the page waits for it) and of one hand-written SQL statement returning
+the same page (its rows with status, tenant and lease end, and the total),
+after checking that both list the same units with the same statuses and the
+same total. Reads the database only. Target (issue 5): median page time
+<= 100 ms.
 
 Two page times: "new search" moves the figure cache to a new generation before
-each run (as any committed change does), so the page counts its units afresh;
-"next page" is the same search asked again (turning pages), where the count
-comes from the cache (carriers/search_results.py) and only the page is read.
+each run (as any committed change does), so nothing is cached; "next page" is
+the same search asked again (turning pages), where the count comes from the
+cache (carriers/search_results.py) and only the page is read.
+
+Over the whole district the page does not wait for an uncached count: its
+script asks /units/count.json after it (carriers/search_results.py). That
+request is timed too, new ("count ms"), and the ratio to the hand-written SQL
+is of the page and the count together, the same work the SQL does.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
+import math
 import re
 from typing import Any
 
@@ -27,6 +35,9 @@ from harness import STATUS_CASE_SQL, machine, median_ms, record, setup_django, t
 
 TARGET_MS = 100
 PAGE_SIZE = 50
+# Pages from here on are shown without the target: any OFFSET page costs the rows
+# before it (the hand-written SQL too), and nobody reads page 400 of the district.
+DEEP_PAGE = 100
 
 
 LIVE = "x.state <> 'cancelled' AND NOT (x.state = 'held' AND x.hold_expires_at <= %(now)s)"
@@ -151,6 +162,7 @@ def main() -> None:
     from django.utils import timezone, translation
 
     from carriers.models import Unit
+    from carriers.search_api import unit_count_json
     from carriers.views import unit_search
     from leasing.access import LEADERSHIP_GROUP, scope_for
     from leasing.terms import add_months
@@ -192,16 +204,24 @@ def main() -> None:
         (f"available soon on {day}", f"status=available_soon&on={day}",
          "status:available_soon", "", 1),
         ("sorted by status, page 5", "sort=status&page=5", "status:", "", 5),
+        # A deep page, to show the cost of OFFSET paging (DEEP_PAGE): past the first
+        # statuses, each group before the page is counted once (then cached).
+        ("sorted by status, page 400", "sort=status&page=400", "status:", "", 400),
     ]  # fmt: skip
     factory = RequestFactory()
     rows = []
     worst = 0.0
     worst_next_page = 0.0
+    worst_count = 0.0
     for who, user in (("leadership", leader), ("manager", manager)):
         carriers = sorted(scope_for(user).managed_carrier_ids)
         scoped = who == "manager"
 
+        in_scope = Unit.objects.filter(carrier_id__in=carriers) if scoped else Unit.objects.all()
+        last_page = math.ceil(in_scope.count() / PAGE_SIZE)
         for label, query, where, order, page in searches:
+            if page > last_page:
+                continue  # the page would show the last page instead: nothing to compare
 
             def page_view(query: str = query, user: Any = user) -> str:
                 request = factory.get(f"/units/?{query}", HTTP_HOST="localhost")
@@ -211,6 +231,15 @@ def main() -> None:
                     response = unit_search(request)
                 assert response.status_code == 200, response.status_code
                 return response.content.decode()
+
+            def count_view(query: str = query, user: Any = user) -> int | None:
+                """The count the page's script asks for, or None when the page had it."""
+                request = factory.get(f"/units/count.json?{query}", HTTP_HOST="localhost")
+                request.user = user
+                with translation.override("zh-hans"):
+                    response = unit_count_json(request)
+                assert response.status_code == 200, response.status_code
+                return json.loads(response.content)["count"]
 
             sql_params = {**params, "offset": (page - 1) * PAGE_SIZE, "carriers": carriers}
             if where.startswith("status:"):
@@ -225,22 +254,33 @@ def main() -> None:
                     cursor.execute(sql, sql_params)
                     return cursor.fetchall()
 
+            bump()
             body, theirs = page_view(), hand()
             ours_ids = [int(pk) for pk in re.findall(r'data-unit="(\d+)"', body)]
             ours_status = re.findall(r'class="unit-status status-(\w+)"', body)
             assert ours_ids == [r[1] for r in theirs], (who, label)
             assert ours_status == [r[11] for r in theirs], (who, label)
+            total = theirs[0][0] if theirs else 0
+            deferred = "data-count-url" in body
+            assert count_view() == total, (who, label)
 
             def new_search(page_view: Any = page_view) -> str:
                 bump()
                 return page_view()
 
+            def new_count(count_view: Any = count_view) -> int | None:
+                bump()
+                return count_view()
+
             new_ms = median_ms(new_search, args.repeat)
             page_ms = median_ms(page_view, args.repeat)
+            count_ms = median_ms(new_count, args.repeat) if deferred else 0.0
             sql_ms = median_ms(hand, args.repeat)
-            total = theirs[0][0] if theirs else 0
-            worst = max(worst, new_ms, page_ms)
-            worst_next_page = max(worst_next_page, page_ms)
+            deep = page >= DEEP_PAGE
+            if not deep:
+                worst = max(worst, new_ms, page_ms)
+                worst_next_page = max(worst_next_page, page_ms)
+            worst_count = max(worst_count, count_ms)
             # One row each: the new search (the slower) against its SQL; turning pages
             # is summed up once below, by its slowest median.
             record(
@@ -248,8 +288,8 @@ def main() -> None:
                 f"{who}: {label}, new search",
                 new_ms,
                 "ms",
-                target=TARGET_MS,
-                ratio=new_ms / sql_ms,
+                target=None if deep else TARGET_MS,
+                ratio=(new_ms + count_ms) / sql_ms,
             )
             rows.append(
                 (
@@ -258,14 +298,21 @@ def main() -> None:
                     f"{total:,}",
                     f"{new_ms:.1f}",
                     f"{page_ms:.1f}",
+                    f"{count_ms:.1f}" if deferred else "in page",
                     f"{sql_ms:.1f}",
-                    f"{new_ms / sql_ms:.2f}",
-                    "ok" if max(new_ms, page_ms) <= TARGET_MS else "**over**",
+                    f"{(new_ms + count_ms) / sql_ms:.2f}",
+                    "deep page"
+                    if deep
+                    else "ok"
+                    if max(new_ms, page_ms) <= TARGET_MS
+                    else "**over**",
                 )
             )
     record(
         "unit_search", "next page, slowest of the searches", worst_next_page, "ms", target=TARGET_MS
     )
+    # No target of its own: the page has shown its units by then (see the docstring).
+    record("unit_search", "count after the page, new, slowest", worst_count, "ms")
     units = Unit.objects.count()
     print(
         f"Unit search page over {units:,} units, {args.repeat} runs each after 2 warm-ups, "
@@ -280,13 +327,14 @@ def main() -> None:
                 "units found",
                 "new search ms",
                 "next page ms",
+                "count ms",
                 "hand SQL ms",
-                "ratio (new)",
+                "ratio (new + count)",
                 "≤ 100 ms",
             ),
         )
     )
-    print(f"slowest median: {worst:.1f} ms (target {TARGET_MS} ms)")
+    print(f"slowest median but deep pages: {worst:.1f} ms (target {TARGET_MS} ms)")
 
 
 if __name__ == "__main__":
