@@ -174,7 +174,11 @@ class Person(HttpUser):
     def unit_search(self) -> None:
         query = random.choice(PLAN["unit_searches"])
         name = "/units/" + ("?" + "&".join(sorted(query)) if query else "")
-        self.page("/units/?" + urlencode(query), name)
+        body = self.page("/units/?" + urlencode(query), name)
+        # As the page's script does when the page came without its count (static/unit_search.js).
+        asked = re.search(r'data-count-url="([^"]+)"', body)
+        if asked:
+            self.page(html.unescape(asked[1]), name.replace("/units/", "/units/count.json", 1))
 
 
 class Leadership(Person):
