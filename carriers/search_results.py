@@ -34,8 +34,9 @@ from carriers.search import UnitSearchFilter
 from carriers.status import UnitStatus
 from reports.cache import FigureCache
 
-# A search over more carriers than this does not keep its page waiting for the count.
-INLINE_COUNT_CARRIERS = 20
+# Past any real search's last page (the district has 127,000 units at ten times the
+# zone); a page asked beyond the last one shows the last one.
+LAST_PAGE = 1_000_000
 
 
 @dataclass
@@ -129,12 +130,6 @@ class SearchCounts:
         return self.cache.get_or_compute("unit_search_group", (*self.key, status), compute)
 
 
-def count_is_cheap(filterset: UnitSearchFilter) -> bool:
-    """Whether the count is worth waiting for: the search covers a few carriers."""
-    chosen = filterset.form.cleaned_data.get("carrier")
-    return bool(chosen) or len(filterset.carrier_ids) <= INLINE_COUNT_CARRIERS
-
-
 def count_texts(count: int, page: int, per_page: int) -> dict[str, str]:
     """The page's sentences about the count, for the count's JSON answer."""
     return {
@@ -184,8 +179,10 @@ def _row(unit: Any, day: dt.date, url: str, kinds: dict, labels: dict) -> Result
 
 
 def _page_number(raw: str | int | None) -> int:
+    """The page asked for, from 1 to LAST_PAGE: a page number is read before the
+    count, and an offset past the database's integers would be an error."""
     try:
-        return max(1, int(raw or 1))
+        return min(max(1, int(raw or 1)), LAST_PAGE)
     except (TypeError, ValueError):
         return 1
 
@@ -195,12 +192,12 @@ def search_page(
 ) -> SearchPage:
     """The asked page of a valid filterset's results (the last one past the end).
 
-    With `wait_for_count` false, the count is left out (None) when it is costly
-    and not cached (count_is_cheap)."""
+    With `wait_for_count` false, the count is left out (None) when the search
+    covers many carriers (carriers.search.FEW_CARRIERS) and it is not cached."""
     counts = SearchCounts(filterset)
     per_page = filterset.page_size
     number = _page_number(page_number)
-    waits = wait_for_count or count_is_cheap(filterset)
+    waits = wait_for_count or filterset.few_carriers
     count = counts.total() if waits else counts.cached_total()
     if count is not None:
         number = min(number, pages_for(count, per_page))

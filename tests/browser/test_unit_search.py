@@ -32,7 +32,7 @@ def test_leadership_sees_the_units_first_and_the_count_filled_in(
     page: Page, django_user_model: type, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Three carriers stand for the district's six hundred: more than the page waits for.
-    monkeypatch.setattr("carriers.search_results.INLINE_COUNT_CARRIERS", 2)
+    monkeypatch.setattr("carriers.search.FEW_CARRIERS", 2)
     for c in range(3):
         carrier = make_carrier(code=f"c{c}", name=f"昆山载体{c}")
         for n in range(9):

@@ -614,7 +614,7 @@ COUNT_URL = "/units/count.json"
 @pytest.fixture
 def many_carriers(monkeypatch: pytest.MonkeyPatch) -> None:
     """Leadership's two carriers count as many: the page does not wait for the count."""
-    monkeypatch.setattr("carriers.search_results.INLINE_COUNT_CARRIERS", 1)
+    monkeypatch.setattr("carriers.search.FEW_CARRIERS", 1)
 
 
 def _labs(zone: Zone, n: int) -> None:
@@ -669,6 +669,15 @@ def test_it_pages_without_the_count_and_finds_the_last_page_past_the_end(
     assert codes(beyond) == codes(third)
     assert beyond.context["results"].number == 3
     assert beyond.context["results"].count == 45  # counted to find the last page
+
+
+@pytest.mark.parametrize("page", ["99999999999999999999999", "-3", "abc", "0"])
+def test_it_answers_any_page_number_with_a_page(zone: Zone, many_carriers: None, page: str) -> None:
+    _labs(zone, 45)
+    response, _ = search(zone.leader, kind="lab", per_page="20", page=page)
+    expected = 3 if page.startswith("9") else 1
+    assert response.context["results"].number == expected
+    assert codes(response)
 
 
 def test_it_counts_at_once_over_a_few_carriers(zone: Zone, many_carriers: None) -> None:
