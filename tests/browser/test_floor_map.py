@@ -23,6 +23,7 @@ from playwright.sync_api import Page, expect
 
 from carriers.models import FloorPlan, Unit
 from leasing.access import MANAGER_GROUP
+from tests.browser.session import log_in
 from tests.factories import make_carrier, make_floor, make_tenant, make_unit
 from tests.leasing.workflow import days, make_lease, today
 
@@ -44,15 +45,6 @@ def plan_png(path: Path) -> Path:
     image.save(out, "PNG")
     path.write_bytes(out.getvalue())
     return path
-
-
-def log_in(page: Page, next_path: str) -> None:
-    base = page.base_url
-    page.goto(f"{base}/accounts/login/?next={next_path}")
-    page.fill("input[name=username]", MANAGER_USER)
-    page.fill("input[name=password]", MANAGER_PASSWORD)
-    page.click("form.card button[type=submit]")
-    page.wait_for_url(f"{base}{next_path}")
 
 
 def test_it_draws_units_on_an_uploaded_plan_and_colours_them_by_status(
@@ -77,7 +69,7 @@ def test_it_draws_units_on_an_uploaded_plan_and_colours_them_by_status(
     editor = f"/work/floors/{floor.pk}/map/"
 
     # --- 1. the plan is uploaded; the upload page sends the manager to the editor ----
-    log_in(page, plan_page)
+    log_in(page, MANAGER_USER, MANAGER_PASSWORD, plan_page)
     page.set_input_files("input[name=image]", str(plan_png(tmp_path / "plan.png")))
     page.click("form.ws-form button[type=submit]")
     page.wait_for_url(f"{base}{editor}")
@@ -189,7 +181,7 @@ def test_it_adjusts_moves_clears_and_keeps_a_refused_drawing(page: Page, django_
     manager = django_user_model.objects.create_user(MANAGER_USER, password=MANAGER_PASSWORD)
     carrier.managers.add(manager)
     editor = f"/work/floors/{floor.pk}/map/"
-    log_in(page, editor)
+    log_in(page, MANAGER_USER, MANAGER_PASSWORD, editor)
     expect(page.locator("#fm-canvas rect.fm-sheet")).to_have_count(1)  # no plan: a blank sheet
     box = page.locator("#fm-canvas").bounding_box()
     assert box is not None

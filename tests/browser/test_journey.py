@@ -24,6 +24,7 @@ from carriers.models import Carrier
 from leasing.access import MANAGER_GROUP
 from leasing.models import Allocation, SpaceRequest, Tenant
 from leasing.uscc import make_uscc
+from tests.browser.session import log_in
 from tests.factories import make_carrier, make_floor, make_unit
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,14 +42,6 @@ def _watch_errors(page: Page) -> list[str]:
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     return errors
-
-
-def _log_in(page: Page, base_url: str, username: str, password: str, next_path: str) -> None:
-    page.goto(f"{base_url}/accounts/login/?next={next_path}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("form.card button[type=submit]")
-    page.wait_for_url(f"{base_url}{next_path}")
 
 
 def test_it_walks_a_turnkey_request_from_sign_up_to_the_vacancy_board(
@@ -140,7 +133,7 @@ def test_it_walks_a_turnkey_request_from_sign_up_to_the_vacancy_board(
     work = manager_context.new_page()
     manager_errors = _watch_errors(work)
     try:
-        _log_in(work, base, MANAGER_USER, MANAGER_PASSWORD, "/work/queue/")
+        log_in(work, MANAGER_USER, MANAGER_PASSWORD, "/work/queue/", base_url=base)
 
         work.click(f"table.ws-queue td.company a[href='/work/requests/{request_id}/']")
         work.wait_for_url(f"{base}/work/requests/{request_id}/")
@@ -168,7 +161,7 @@ def test_it_walks_a_turnkey_request_from_sign_up_to_the_vacancy_board(
         work.screenshot(path=shots / "04-offered.png", full_page=True)
 
         # --- 5. the company accepts the offer ---------------------------------------------
-        _log_in(page, base, TENANT_USER, TENANT_PASSWORD, f"/portal/requests/{request_id}/")
+        log_in(page, TENANT_USER, TENANT_PASSWORD, f"/portal/requests/{request_id}/", base_url=base)
         expect(page.locator(".page-head .status")).to_have_class(re.compile(r"\bstatus-offered\b"))
         offer = page.locator("#offer")
         expect(offer).to_contain_text(unit.code)

@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 
 from carriers.models import FloorPlan, UnitPhoto
 from leasing.access import MANAGER_GROUP
+from tests.browser.session import log_in
 from tests.factories import make_carrier, make_tenant, make_unit
 from tests.images import image_bytes
 from tests.leasing.workflow import make_lease
@@ -21,15 +22,6 @@ from tests.leasing.workflow import make_lease
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "Pictures-Test-2026"
-
-
-def _log_in(page: Page, username: str, next_path: str) -> None:
-    base = page.base_url  # type: ignore[attr-defined]
-    page.goto(f"{base}/accounts/login/?next={next_path}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form.card button[type=submit]")
-    page.wait_for_url(f"{base}{next_path}")
 
 
 def _loaded(page: Page, selector: str) -> None:
@@ -61,7 +53,7 @@ def test_it_uploads_shows_and_deletes_pictures(
     plan_file.write_bytes(image_bytes("PNG", (1600, 900), (250, 250, 250)))
 
     # The manager adds a photo on the unit page.
-    _log_in(page, "zhou.min", f"/work/units/{unit.pk}/")
+    log_in(page, "zhou.min", PASSWORD, f"/work/units/{unit.pk}/")
     page.set_input_files("#photos input[type=file]", str(photo_file))
     page.fill("#photos input[name=caption]", "开放办公区")
     page.click("#photos button[type=submit].primary")
@@ -84,13 +76,13 @@ def test_it_uploads_shows_and_deletes_pictures(
 
     # The company sees the photo on its lease, and no upload control.
     page.context.clear_cookies()
-    _log_in(page, "lin.wei", f"/portal/leases/{lease.pk}/")
+    log_in(page, "lin.wei", PASSWORD, f"/portal/leases/{lease.pk}/")
     _loaded(page, ".pictures .media-gallery img")
     assert page.locator("input[type=file]").count() == 0
 
     # The manager deletes the photo, confirming the question.
     page.context.clear_cookies()
-    _log_in(page, "zhou.min", f"/work/units/{unit.pk}/")
+    log_in(page, "zhou.min", PASSWORD, f"/work/units/{unit.pk}/")
     page.once("dialog", lambda dialog: dialog.accept())
     page.click(".media-gallery button.danger")
     expect(page.locator(".media-gallery")).to_have_count(0)

@@ -4,7 +4,6 @@ its script fills the count in (carriers/search_results.py, static/unit_search.js
 from __future__ import annotations
 
 import re
-from urllib.parse import quote
 
 import pytest
 from django.contrib.auth.models import Group
@@ -12,20 +11,12 @@ from playwright.sync_api import Page, expect
 
 from carriers.models import Unit
 from leasing.access import LEADERSHIP_GROUP
+from tests.browser.session import log_in
 from tests.factories import make_carrier, make_unit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "Search-Test-2026"
-
-
-def _log_in(page: Page, username: str, next_path: str) -> None:
-    base = page.base_url  # type: ignore[attr-defined]
-    page.goto(f"{base}/accounts/login/?next={quote(next_path)}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form.card button[type=submit]")
-    page.wait_for_url(re.compile(re.escape(base + next_path.split("?")[0])))
 
 
 def test_leadership_sees_the_units_first_and_the_count_filled_in(
@@ -42,7 +33,7 @@ def test_leadership_sees_the_units_first_and_the_count_filled_in(
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
 
-    _log_in(page, "wang.lei", "/units/?kind=lab&per_page=20")
+    log_in(page, "wang.lei", PASSWORD, "/units/?kind=lab&per_page=20")
 
     expect(page.locator("table.unit-results tbody tr")).to_have_count(20)
     basis = page.locator("p.basis")
