@@ -41,6 +41,7 @@ from reports.metrics import (
     _of_industry,
     cents,
     industry_note,
+    of_units,
     period_note,
     ratio,
 )
@@ -94,14 +95,18 @@ def time_to_fill_over(
     ledger = Allocation.objects.filter(_of_industry("", industry))
     filled = (
         ledger.filter(
-            unit__in=units, state__in=SIGNED, request__isnull=False, start__gte=lo, start__lt=hi
+            of_units("unit_id", units),
+            state__in=SIGNED,
+            request__isnull=False,
+            start__gte=lo,
+            start__lt=hi,
         )
         .order_by()
         .values_list("start", "request__submitted_at")
     )
     fills = [(begins, (begins - _local_day(submitted)).days) for begins, submitted in filled]
     offered = (
-        ledger.filter(unit__in=units, request__isnull=False)
+        ledger.filter(of_units("unit_id", units), request__isnull=False)
         .order_by()
         .values("request_id")
         .annotate(first_offer=Min("created_at"), submitted_at=Min("request__submitted_at"))
@@ -159,7 +164,7 @@ def vacancy_spells(units: QuerySet[Unit], start: dt.date, end: dt.date) -> dict[
         .values("end")[:1]
     )
     lettings = (
-        Allocation.objects.filter(unit__in=units, state__in=SIGNED)
+        Allocation.objects.filter(of_units("unit_id", units), state__in=SIGNED)
         .annotate(previous_end=previous_end)
         .filter(start__gte=start, start__lt=end, previous_end__lt=F("start"))
         .order_by()
@@ -210,7 +215,7 @@ def churn_and_absorption(
     moved_out = Q(end__gte=start, end__lt=end) & ~Exists(renewed)
     running = Q(start__lte=start) & (Q(end__isnull=True) | Q(end__gt=start))
     t: dict[str, Any] = (
-        leases.filter(_of_industry("", industry), unit__in=units)
+        leases.filter(_of_industry("", industry), of_units("unit_id", units))
         # Only leases that touch the period can count in any of the sums.
         .filter(Q(start__lt=end) & (Q(end__isnull=True) | Q(end__gte=start)))
         .order_by()

@@ -19,6 +19,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -31,6 +34,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     FilteredRelation,
+    Lookup,
     Q,
     QuerySet,
     Sum,
@@ -113,6 +117,50 @@ def period_note(start: dt.date, end: dt.date) -> str:
         "start": start.isoformat(),
         "end": end.isoformat(),
     }
+
+
+class _AnyOfSubquery(Lookup):
+    """`lhs = ANY(ARRAY(subquery))`: PostgreSQL reads the subquery once, then probes an index.
+
+    For `unit_id IN (SELECT id FROM carriers_unit WHERE ...)` the planner
+    tends to hash the units and scan every allocation (or every unit) to
+    join them; with the ids as an array it walks the (unit_id, start) index
+    of just those units instead: the same rows, about ten times faster for
+    one carrier.
+    """
+
+    lookup_name = "any_of_subquery"
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY(ARRAY{rhs})", [*lhs_params, *rhs_params]
+
+
+# Set by few_units(): the units asked about are few (one carrier's), so probing
+# the allocation index unit by unit beats the planner's hash join.
+_FEW_UNITS: ContextVar[bool] = ContextVar("few_units", default=False)
+
+
+@contextmanager
+def few_units() -> Iterator[None]:
+    """Within it, allocations are found unit by unit (PostgreSQL): for one carrier's units.
+
+    Over a district's hundred thousand units the hash join is faster (by
+    about 13% for its summary), so this is not the default.
+    """
+    token = _FEW_UNITS.set(True)
+    try:
+        yield
+    finally:
+        _FEW_UNITS.reset(token)
+
+
+def of_units(field: str, units: QuerySet[Unit]) -> Q | Lookup:
+    """Rows whose `field` (a unit id) is one of `units`: a filter for .filter()."""
+    if _FEW_UNITS.get() and connections[units.db].vendor == "postgresql":
+        return _AnyOfSubquery(F(field), units.order_by().values("pk"))
+    return Q(**{f"{field}__in": units})
 
 
 def _of_industry(prefix: str, industry: str | None) -> Q:
@@ -391,7 +439,9 @@ def occupancy_trend(
     ready_totals = _sums_by_day(unit_rows, [("a", "area", ready), ("n", "1", ready)], days)
 
     lease_rows = (
-        Allocation.objects.filter(occupying_q("", now), unit__in=leasable, start__lte=days[-1])
+        Allocation.objects.filter(
+            occupying_q("", now), of_units("unit_id", leasable), start__lte=days[-1]
+        )
         .filter(Q(end__isnull=True) | Q(end__gt=days[0]))
         .order_by()
         .values(

@@ -22,7 +22,7 @@ from carriers.models import Carrier, Unit
 from leasing.models import Qualification
 from reports import charts, exports, labels
 from reports.incubation import THRESHOLDS, industry_mix_on, tiers_on
-from reports.metrics import Figure, occupancy_trend
+from reports.metrics import Figure, few_units, occupancy_trend
 from reports.pdf import layout
 from reports.pdf.layout import WIDTH, Styles, p
 
@@ -133,10 +133,11 @@ def _figures(names: tuple[str, ...], figures: dict[str, Figure]) -> list[Figure]
 
 
 def story(carrier: Carrier, day: dt.date, styles: Styles) -> list[Flowable]:
-    tables = exports.carrier_tables(carrier, day)
     units = Unit.objects.filter(carrier=carrier)
+    with few_units():  # one carrier's units: probe the allocations unit by unit
+        tables = exports.carrier_tables(carrier, day)
+        trend = occupancy_trend(units, day, months=24)
     result = tables.summary
-    trend = occupancy_trend(units, day, months=24)
     tiers = tiers_on(units, day)
     mix = industry_mix_on(units, day)
 
