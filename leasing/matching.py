@@ -4,8 +4,9 @@ A candidate is free for the request's whole term — [move-in, move-in + term) �
 in the ledger (units whose lease ends before move-in qualify), in service and
 for lease throughout, and within a band around the requested area. The score
 (0–100) is computed in the database in the same query that finds the
-candidates, so ranking 120,000 units is one query, plus one to load the
-winners; the reasons are read off the units without touching the database.
+candidates, so ranking 120,000 units is one query (two if few of the best are
+free), plus one to load the winners; the reasons are read off the units
+without touching the database.
 """
 
 from __future__ import annotations
@@ -57,6 +58,10 @@ WEIGHTS = {
     "rent": 10,
     "seats": 5,
 }
+# rank_candidates checks the best limit × WINDOW_FACTOR (at least WINDOW_MIN)
+# units of the area band against the ledger (see there).
+WINDOW_FACTOR = 10
+WINDOW_MIN = 100
 
 
 @dataclass
@@ -74,15 +79,25 @@ def available_units(
     units: QuerySet[Unit], start: dt.date, end: dt.date, *, now: dt.datetime | None = None
 ) -> QuerySet[Unit]:
     """Units free in the ledger for all of [start, end), in service and for lease."""
-    now = now or timezone.now()
-    taken = (
-        Allocation.objects.filter(unit=OuterRef("pk")).occupying(now=now).overlapping(start, end)
-    )
+    return _in_service(units, start, end).exclude(Exists(_taken(start, end, now=now)))
+
+
+def _in_service(units: QuerySet[Unit], start: dt.date, end: dt.date) -> QuerySet[Unit]:
+    """Units in service and for lease for all of [start, end), whatever the ledger says."""
     return units.filter(
         Q(retired_on__isnull=True) | Q(retired_on__gte=end),
         leasable=True,
         in_service_from__lte=start,
-    ).exclude(Exists(taken))
+    )
+
+
+def _taken(start: dt.date, end: dt.date, *, now: dt.datetime | None) -> QuerySet[Allocation]:
+    """The ledger rows that keep the outer unit from being free for [start, end)."""
+    return (
+        Allocation.objects.filter(unit=OuterRef("pk"))
+        .occupying(now=now or timezone.now())
+        .overlapping(start, end)
+    )
 
 
 def _score_expressions(request: SpaceRequest, preferred: list[int], start: dt.date) -> dict:
@@ -152,30 +167,41 @@ def rank_candidates(
     start, end = request_term(request)
     preferred = list(request.preferred_carriers.values_list("pk", flat=True))
     parts = _score_expressions(request, preferred, start)
-    ranked = list(
-        available_units(units, start, end, now=now)
+    # The whole parts are summed as integers and added to the area part once:
+    # the same exact sum, with one decimal addition a unit instead of six.
+    whole = ExpressionWrapper(
+        F("s_kind") + F("s_ready") + F("s_carrier") + F("s_industry") + F("s_rent") + F("s_seats"),
+        output_field=IntegerField(),
+    )
+    score = ExpressionWrapper(F("s_area") + whole, output_field=IntegerField())
+    order = ("-score", "list_rent", "carrier__code", "code")
+    scored = (
+        _in_service(units, start, end)
         .filter(
             gross_area__gte=request.area_min * AREA_BAND_LOW,
             gross_area__lte=request.area_max * AREA_BAND_HIGH,
         )
         .annotate(**parts)
-        .annotate(
-            score=ExpressionWrapper(
-                F("s_area")
-                + F("s_kind")
-                + F("s_ready")
-                + F("s_carrier")
-                + F("s_industry")
-                + F("s_rent")
-                + F("s_seats"),
-                output_field=IntegerField(),
-            )
-        )
-        .order_by("-score", "list_rent", "carrier__code", "code")
-        # Only ids and scores go through the sort: whole rows of tens of
-        # thousands of candidates would spill the sort to disk.
-        .values_list("pk", "score")[:limit]
+        .annotate(score=score)
+        .order_by(*order)
     )
+    taken = _taken(start, end, now=now)
+    # Most units in the band are let for the term, and checking tens of
+    # thousands of them against the ledger before the sort kept the whole band
+    # in it. So the best `window` of the band are picked in a bounded (top-N)
+    # sort first, and only they are checked, in the same statement; only ids
+    # and scores go through the sorts. If fewer than `limit` of them are free
+    # although the window was full, the free units of the whole band are ranked
+    # instead (one more query).
+    window = max(limit * WINDOW_FACTOR, WINDOW_MIN)
+    best = list(
+        scored.filter(pk__in=scored.values("pk")[:window])
+        .annotate(taken=Exists(taken))
+        .values_list("pk", "score", "taken")
+    )
+    ranked = [(pk, s) for pk, s, is_taken in best if not is_taken][:limit]
+    if len(ranked) < limit and len(best) == window:
+        ranked = list(scored.exclude(Exists(taken)).values_list("pk", "score")[:limit])
     found = Unit.objects.select_related("carrier", "floor__building").in_bulk(
         [pk for pk, _score in ranked]
     )
