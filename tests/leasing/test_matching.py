@@ -331,6 +331,37 @@ def test_it_breaks_ties_by_rent_then_carrier_then_code(
     assert ranked == [cheap, a, b]
 
 
+@pytest.mark.parametrize("window", [1, 3, 100], ids=["all-taken", "one-free", "wide"])
+def test_it_finds_free_units_past_the_best_ones_it_checks_first(
+    ai_company: Tenant,
+    preferred: Carrier,
+    elsewhere: Carrier,
+    window: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The best `window` of the area band are checked against the ledger first; when
+    too few of them are free, the whole band is ranked: the same answer either way."""
+    monkeypatch.setattr("leasing.matching.WINDOW_FACTOR", 1)
+    monkeypatch.setattr("leasing.matching.WINDOW_MIN", window)
+    request = ask(ai_company, preferred)
+    start, _end = request_term(request)
+    for code in ("best-1", "best-2"):  # the two best fits, both let for the term
+        make_lease(office(preferred, code), start - days(10), None)
+    free = [
+        office(preferred, "pricey", list_rent=Decimal("54")),  # 95
+        office(preferred, "cowork", kind=Unit.Kind.COWORKING),  # 90
+        office(elsewhere, "elsewhere"),  # 80
+    ]
+
+    with CaptureQueriesContext(connection) as queries:
+        ranked = rank_candidates(request, Unit.objects.all(), limit=2)
+
+    assert [c.unit for c in ranked] == free[:2]
+    # A window of the limit (2) or of 3 holds fewer than 2 free units: one more query
+    # ranks the whole band. A wide one holds them all.
+    assert len(queries) == (4 if window < 5 else 3)
+
+
 # --- queries ------------------------------------------------------------------------------------
 
 
