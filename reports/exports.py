@@ -30,7 +30,7 @@ from carriers.models import Building, Carrier, Floor, Unit
 from carriers.status import AVAILABLE_SOON_DAYS, UnitStatus
 from leasing.models import Allocation
 from reports import labels
-from reports.metrics import Figure, occupancy_by
+from reports.metrics import Figure, occupancy_by, occupancy_by_each
 from reports.summary import Summary, summary
 
 # Column formats.
@@ -191,8 +191,12 @@ def floor_rows(carrier_ids: Iterable[int]) -> list[FloorRow]:
     return [FloorRow(*row) for row in rows]
 
 
-def building_table(carrier: Carrier, day: dt.date) -> Table:
-    figures = occupancy_by(Unit.objects.filter(carrier=carrier), day, "building")
+def building_table(
+    carrier: Carrier, day: dt.date, figures: dict[int, dict[str, Figure]] | None = None
+) -> Table:
+    """By building; `figures`: occupancy_by(..., "building") if the caller has it."""
+    if figures is None:
+        figures = occupancy_by(Unit.objects.filter(carrier=carrier), day, "building")
     table = Table(
         "buildings",
         _("By building"),
@@ -377,12 +381,13 @@ class CarrierTables:
 def carrier_tables(carrier: Carrier, day: dt.date) -> CarrierTables:
     units = Unit.objects.filter(carrier=carrier)
     floors = floor_rows([carrier.pk])
-    figures = occupancy_by(units, day, "floor")
+    by = occupancy_by_each(units, day, ("floor", "building"))
+    figures = by["floor"]
     return CarrierTables(
         carrier=carrier,
         day=day,
         summary=summary(units, day),
-        buildings=building_table(carrier, day),
+        buildings=building_table(carrier, day, by["building"]),
         floors=floor_table(day, floors, figures),
         vacant=vacant_table(carrier, day),
         ending=ending_table(carrier, day),

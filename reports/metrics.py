@@ -289,12 +289,47 @@ def occupancy_by(
 
     Groups with no units at all are absent; the caller decides how to show them.
     """
-    column = GROUPS[by]
-    rows = _with_rent(units, day, now or timezone.now()).values(column, "status")
-    groups: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    return occupancy_by_each(units, day, (by,), now=now, industry=industry)[by]
+
+
+def occupancy_by_each(
+    units: QuerySet[Unit],
+    day: dt.date,
+    groupings: tuple[str, ...],
+    *,
+    now: dt.datetime | None = None,
+    industry: str | None = None,
+) -> dict[str, dict[int, dict[str, Figure]]]:
+    """occupancy_by for each of several groupings (say floor and building): one query.
+
+    The query groups by all their columns at once; each grouping then adds
+    up the rows of its groups, status by status. The figures are sums and
+    counts, so they come out as occupancy_by's for each grouping alone.
+    """
+    columns = [GROUPS[by] for by in groupings]
+    rows = _with_rent(units, day, now or timezone.now()).values(*columns, "status")
+    per_status: dict[str, dict[tuple[int, str], dict[str, Any]]] = {by: {} for by in groupings}
     for row in rows.annotate(**_per_status(industry, day)):
-        groups[row[column]].append(row)
-    return {key: _figures(_totals(group), day, industry) for key, group in groups.items()}
+        for by, column in zip(groupings, columns, strict=True):
+            key = (row[column], row["status"])
+            seen = per_status[by].get(key)
+            per_status[by][key] = row if seen is None else _add_rows(seen, row)
+    result: dict[str, dict[int, dict[str, Figure]]] = {}
+    for by, merged in per_status.items():
+        groups: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for (group, _status), row in merged.items():
+            groups[group].append(row)
+        result[by] = {key: _figures(_totals(group), day, industry) for key, group in groups.items()}
+    return result
+
+
+def _add_rows(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    """Two rows of _per_status's aggregates for one status, added as SQL's SUM would."""
+    total = dict(a)
+    for key, value in b.items():
+        if key.startswith("s_") and value is not None:
+            total[key] = value if a[key] is None else a[key] + value
+    return total
 
 
 def _figures(t: dict[str, Any], day: dt.date, industry: str | None = None) -> dict[str, Figure]:

@@ -21,11 +21,12 @@ from django.utils import timezone, translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from carriers.models import Unit
+from carriers.models import Building, Floor, Unit
 from leasing.models import Allocation
 from reports.metrics import (
     Figure,
     occupancy_by,
+    occupancy_by_each,
     occupancy_on,
     occupancy_trend,
     time_weighted_occupancy,
@@ -201,6 +202,28 @@ def test_it_groups_by_carrier_building_and_floor_in_one_query(
     assert set(by_floor) == set(x.buildings.get().floors.values_list("pk", flat=True))
     by_building = occupancy_by(Unit.objects.filter(carrier=x), D, "building", now=NOW)
     assert by_building[x.buildings.get().pk]["occupancy_area"].denominator == Decimal("500.00")
+
+
+def test_it_groups_by_floor_and_building_at_once_with_the_same_figures(
+    django_assert_num_queries,
+) -> None:
+    x = make_carrier()
+    ground, upper = make_floor(x), make_floor(x, level=2)
+    other = Floor.objects.create(
+        building=Building.objects.create(carrier=x, code="B", name="B栋"), level=1, label="1F"
+    )
+    for floor in (ground, upper, other):
+        lease(space(floor=floor, seats=4), D, None)
+        lease(space(area=Decimal("80.50"), floor=floor), D, None, state=Allocation.State.HELD)
+        space(floor=floor)
+    space(floor=upper, seats=2, leasable=False)
+    units = Unit.objects.filter(carrier=x)
+    with django_assert_num_queries(1):
+        each = occupancy_by_each(units, D, ("floor", "building"), now=NOW)
+    assert each["floor"] == occupancy_by(units, D, "floor", now=NOW)
+    assert each["building"] == occupancy_by(units, D, "building", now=NOW)
+    assert set(each["building"]) == {ground.building_id, other.building_id}
+    assert each["building"][ground.building_id]["occupancy_count"].denominator == 6
 
 
 def test_it_draws_a_monthly_trend_in_two_queries(django_assert_num_queries) -> None:
