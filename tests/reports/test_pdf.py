@@ -8,15 +8,21 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
+from django.utils import numberformat, translation
+from django.utils.formats import number_format
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from carriers.models import Carrier
-from reports import charts, labels
+from reports import charts, exports, labels
 from reports.metrics import occupancy_on
 from reports.pdf.carrier import carrier_report
 from reports.pdf.district import district_report
 from reports.pdf.fonts import CJK, FONT_PATH
+from reports.pdf.layout import Numbers, cell_text
 from tests.factories import make_unit
 from tests.reports.report_world import X_NAME, Y_NAME, ReportWorld, media, units_of, world
 
@@ -127,3 +133,45 @@ def test_it_draws_charts_as_inline_svg_without_styles_or_ids() -> None:
     assert "WenQuanYi Micro Hei" in svg and "sans-serif" in svg
     assert "各楼层出租率" in svg and "50.0%" in svg and "—" in svg
     assert 'viewBox="0 0 300 100"' in svg
+
+
+def _number_format_cell(value: Decimal | int | None, fmt: str) -> str:
+    """cell_text as it was, calling number_format for each number: what it must still give."""
+    if value is None:
+        return "—"
+    if fmt == exports.PERCENT:
+        return f"{number_format(round(Decimal(value) * 100, 1), 1)}%"
+    if fmt == exports.INT:
+        return number_format(int(value), 0, force_grouping=True)
+    return number_format(round(Decimal(value), 2), 2, force_grouping=True)
+
+
+NUMBERS = st.one_of(
+    st.none(),
+    st.integers(-(10**15), 10**15),
+    st.decimals(-(10**12), 10**12, allow_nan=False, allow_infinity=False, places=4),
+    st.sampled_from([Decimal("-0.004"), Decimal("-0.00"), Decimal("0.005"), Decimal("999.995")]),
+)
+FORMATS = [exports.PERCENT, exports.AREA, exports.MONEY, exports.INT, exports.NUMBER]
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=NUMBERS, fmt=st.sampled_from(FORMATS), lang=st.sampled_from(["zh-hans", "en"]))
+def test_cell_text_formats_numbers_as_number_format_does(value, fmt, lang) -> None:
+    with translation.override(lang):
+        numbers = Numbers()
+        assert cell_text(value, fmt, numbers) == _number_format_cell(value, fmt)
+        assert cell_text(value, fmt) == _number_format_cell(value, fmt)
+        with override_settings(USE_THOUSAND_SEPARATOR=True):
+            assert cell_text(value, fmt, Numbers()) == _number_format_cell(value, fmt)
+
+
+@pytest.mark.parametrize("grouping", [(3, 2, 0), 4, 0])
+def test_numbers_falls_back_to_django_for_other_groupings(grouping) -> None:
+    with translation.override("en"):
+        numbers = Numbers()
+    numbers.grouping = grouping
+    for value in (Decimal("-12345678.90"), Decimal("0.00"), 1234567, -7):
+        places = 0 if isinstance(value, int) else 2
+        expected = numberformat.format(value, ".", places, grouping, ",", force_grouping=True)
+        assert numbers.format(value, places, grouped=True) == expected
