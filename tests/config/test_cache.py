@@ -56,6 +56,22 @@ def test_it_caches_in_the_real_redis() -> None:
     assert cache.get(key) is None
 
 
+@pytest.mark.redis
+def test_incr_counts_an_existing_key_and_refuses_a_missing_one_in_the_real_redis() -> None:
+    # incr is one Lua call (EXISTS then INCRBY) with Django's contract: a missing key is
+    # a ValueError and is not created, so a generation never restarts at 1 by accident.
+    cache = caches["default"]
+    key = f"zaiti-test-{uuid.uuid4()}"
+    with pytest.raises(ValueError):
+        cache.incr(key)
+    assert cache.get(key) is None
+    cache.set(key, 41, 30)
+    assert cache.incr(key) == 42
+    assert cache.decr(key, 2) == 40
+    assert cache.get(key) == 40
+    cache.delete(key)
+
+
 @pytest.mark.django_db
 def test_it_serves_pages_and_keeps_sessions_with_redis_unreachable(
     client, django_user_model
