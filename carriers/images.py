@@ -336,14 +336,7 @@ def store_unit_photo(
     position: int | None = None,
 ) -> UnitPhoto:
     """Add a photo to the unit; without a position it goes after the last one."""
-    caption = caption.strip()
-    if len(caption) > MAX_CAPTION:
-        raise ValidationError(
-            _("A caption has at most %(max)s characters.") % {"max": MAX_CAPTION},
-            code="caption_too_long",
-        )
-    if position is not None and not 0 <= position <= 32767:
-        raise ValidationError(_("The position must be a number from 0."), code="bad_position")
+    caption = _checked_caption(caption, position)
     processed = process_upload(upload)
     row = UnitPhoto(unit=unit, uploaded_by=user, caption=caption, position=position or 0)
 
@@ -355,6 +348,28 @@ def store_unit_photo(
             row.position = 0 if last is None else last + 1
 
     return _store(row, processed, place)
+
+
+def _checked_caption(caption: str, position: int | None) -> str:
+    """The caption as stored, or ValidationError: the forms check the same, this is
+    the rule for every other caller (the shell, an import)."""
+    caption = caption.strip()
+    if len(caption) > MAX_CAPTION:
+        raise ValidationError(
+            _("A caption has at most %(max)s characters.") % {"max": MAX_CAPTION},
+            code="caption_too_long",
+        )
+    if position is not None and not 0 <= position <= 32767:
+        raise ValidationError(_("The position must be a number from 0."), code="bad_position")
+    return caption
+
+
+def update_unit_photo(*, photo: UnitPhoto, caption: str, position: int) -> UnitPhoto:
+    """Change a photo's caption and place; its files stay as they are."""
+    photo.caption = _checked_caption(caption, position)
+    photo.position = position
+    photo.save(update_fields=["caption", "position"])
+    return photo
 
 
 def delete_unit_photo(*, photo: UnitPhoto) -> None:

@@ -139,6 +139,7 @@ GET: dict[str, tuple[Expect, ...]] = {
     "workspace:floor_plan":         (LOGIN, HIDE,  HIDE,  HIDE,  OK,    HIDE,  OK,    OK),
     "workspace:carrier_cover":      (LOGIN, HIDE,  HIDE,  HIDE,  OK,    HIDE,  OK,    OK),
     "workspace:unit_photo_add":     (LOGIN, NOGET, NOGET, NOGET, NOGET, NOGET, NOGET, NOGET),
+    "workspace:unit_photo_edit":    (LOGIN, NOGET, NOGET, NOGET, NOGET, NOGET, NOGET, NOGET),
     "workspace:unit_photo_delete":  (LOGIN, NOGET, NOGET, NOGET, NOGET, NOGET, NOGET, NOGET),
     # The files themselves: A leases unit_a, so A sees its photo, its floor's plan and X's cover.
     "files:plan":                   (LOGIN, HIDE,  OK,    HIDE,  OK,    HIDE,  OK,    OK),
@@ -189,6 +190,7 @@ POST: dict[str, tuple[Expect, ...]] = {
     "workspace:floor_plan":         (LOGIN, HIDE,  HIDE,  HIDE,  WRITE, HIDE,  DENY,  WRITE),
     "workspace:carrier_cover":      (LOGIN, HIDE,  HIDE,  HIDE,  WRITE, HIDE,  DENY,  WRITE),
     "workspace:unit_photo_add":     (LOGIN, HIDE,  HIDE,  HIDE,  WRITE, HIDE,  DENY,  WRITE),
+    "workspace:unit_photo_edit":    (LOGIN, HIDE,  HIDE,  HIDE,  WRITE, HIDE,  DENY,  WRITE),
     "workspace:unit_photo_delete":  (LOGIN, HIDE,  HIDE,  HIDE,  WRITE, HIDE,  DENY,  WRITE),
     "workspace:floor_map":          (LOGIN, HIDE,  HIDE,  HIDE,  WRITE, HIDE,  DENY,  WRITE),
     # The upload is a dry run: it writes nothing. Y's manager sees X's rows refused.
@@ -216,6 +218,7 @@ AFTER_WRITE = {
     "workspace:floor_plan": "workspace:floor_map",
     "workspace:carrier_cover": "workspace:vacancy",
     "workspace:unit_photo_add": "workspace:unit",
+    "workspace:unit_photo_edit": "workspace:unit",
     "workspace:unit_photo_delete": "workspace:unit",
     "workspace:floor_map": "workspace:floor_map",
     "workspace:import_apply": "workspace:import",
@@ -416,6 +419,7 @@ TARGETS: dict[str, Callable[[Any], dict[str, Any]]] = {
     "workspace:floor_plan": lambda w: {"floor_id": w.unit_a.floor.pk},
     "workspace:carrier_cover": lambda w: {"code": w.x.code},
     "workspace:unit_photo_add": lambda w: {"unit_id": w.unit_a.pk},
+    "workspace:unit_photo_edit": lambda w: {"photo_id": w.photo_a.pk},
     "workspace:unit_photo_delete": lambda w: {"photo_id": w.photo_a.pk},
     "workspace:import_preview": lambda w: {"token": _import_token(w)},
     "workspace:import_apply": lambda w: {"token": _import_token(w)},
@@ -540,6 +544,8 @@ def post_data(name: str, w: World) -> dict[str, str]:
         # A fresh file each time: the test client reads it to its end.
         image = SimpleUploadedFile("new.png", image_bytes("PNG", (40, 30)), "image/png")
         return {"image": image, "caption": "会议室"}  # type: ignore[dict-item]
+    if name == "workspace:unit_photo_edit":
+        return {"caption": "大会议室", "position": "3"}
     if name == "workspace:floor_map":
         shape = {"kind": "rect", "points": [[0.1, 0.1], [0.4, 0.3]]}
         return {"shapes": json.dumps({str(w.unit_a.pk): shape})}
@@ -587,6 +593,7 @@ def db_state() -> dict[str, list[Any]]:
             sorted(model.objects.values_list("pk", flat=True))
             for model in (FloorPlan, UnitPhoto, CarrierCover)
         ],
+        "photo_captions": sorted(UnitPhoto.objects.values_list("pk", "caption", "position")),
         "shapes": sorted(
             (pk, json.dumps(shape, sort_keys=True))
             for pk, shape in Unit.objects.values_list("pk", "shape")

@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
@@ -32,10 +33,11 @@ from carriers.images import (
     store_floor_plan,
     store_unit_photo,
     too_large,
+    update_unit_photo,
 )
 from carriers.models import CarrierCover, FloorPlan
 from leasing.access import get_in_scope, staff_scope
-from leasing.workspace.media_forms import ImageUploadForm, UnitPhotoForm
+from leasing.workspace.media_forms import ImageUploadForm, UnitPhotoEditForm, UnitPhotoForm
 from leasing.workspace.views import TEMPLATES, render_unit
 
 
@@ -174,6 +176,29 @@ def unit_photo_add(request: HttpRequest, unit_id: int) -> HttpResponse:
             messages.success(request, _("The photo is added."))
             return redirect("workspace:unit", unit_id=unit.pk)
     return render_unit(request, scope, unit.pk, photo_form=form)
+
+
+@login_required
+@require_POST
+def unit_photo_edit(request: HttpRequest, photo_id: int) -> HttpResponse:
+    """Change a photo's caption and place; a refusal shows on that photo's form."""
+    scope = staff_scope(request)
+    photo = get_in_scope(scope.unit_photos().select_related("unit"), pk=photo_id)
+    scope.require_manager(photo.unit.carrier_id)
+    form = UnitPhotoEditForm(request.POST, photo_id=photo.pk)
+    if form.is_valid():
+        try:
+            update_unit_photo(
+                photo=photo,
+                caption=form.cleaned_data["caption"],
+                position=form.cleaned_data["position"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The photo's caption and position are saved."))
+            return redirect(reverse("workspace:unit", args=[photo.unit_id]) + "#photos")
+    return render_unit(request, scope, photo.unit_id, refused_edit=(photo.pk, form))
 
 
 @login_required

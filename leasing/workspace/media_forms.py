@@ -29,14 +29,18 @@ class ImageUploadForm(forms.Form):
     image = _image_field()
 
 
-class UnitPhotoForm(forms.Form):
-    image = _image_field()
-    caption = forms.CharField(
+def _caption_field() -> forms.CharField:
+    return forms.CharField(
         label=_("Caption"),
         max_length=MAX_CAPTION,
         required=False,
         help_text=_("What the photo shows, e.g. the meeting room."),
     )
+
+
+class UnitPhotoForm(forms.Form):
+    image = _image_field()
+    caption = _caption_field()
     position = forms.IntegerField(
         label=_("Position"),
         min_value=0,
@@ -44,3 +48,20 @@ class UnitPhotoForm(forms.Form):
         required=False,
         help_text=_("Photos are shown in this order; empty puts it last."),
     )
+
+
+class UnitPhotoEditForm(forms.Form):
+    """A photo's caption and place, changed after upload (the file stays)."""
+
+    caption = _caption_field()
+    position = forms.IntegerField(
+        label=_("Position"),
+        min_value=0,
+        max_value=32767,
+        help_text=_("Photos are shown in this order, lowest first."),
+        error_messages={"required": _("Give the photo a position: a number from 0.")},
+    )
+
+    def __init__(self, *args: object, photo_id: int, **kwargs: object) -> None:
+        # One form per photo on the unit page: ids of their own, names as posted.
+        super().__init__(*args, auto_id=f"photo{photo_id}-%s", **kwargs)  # type: ignore[arg-type]

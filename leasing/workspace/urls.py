@@ -27,6 +27,7 @@ urlpatterns = [
     path("floors/<int:floor_id>/plan/", media.floor_plan, name="floor_plan"),
     path("floors/<int:floor_id>/map/", map_editor.floor_map, name="floor_map"),
     path("units/<int:unit_id>/photos/", media.unit_photo_add, name="unit_photo_add"),
+    path("photos/<int:photo_id>/edit/", media.unit_photo_edit, name="unit_photo_edit"),
     path("photos/<int:photo_id>/delete/", media.unit_photo_delete, name="unit_photo_delete"),
     path("import/", imports.import_upload, name="import"),
     path("import/template.xlsx", imports.import_template, name="import_template"),

@@ -47,7 +47,7 @@ from leasing.workspace.forms import (
     add_service_error,
     furniture_lines,
 )
-from leasing.workspace.media_forms import UnitPhotoForm
+from leasing.workspace.media_forms import UnitPhotoEditForm, UnitPhotoForm
 
 QUEUE_PAGE_SIZE = 50
 CANDIDATE_LIMIT = 20
@@ -514,9 +514,15 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
 
 
 def render_unit(
-    request: HttpRequest, scope: Scope, unit_id: int, *, photo_form: UnitPhotoForm | None = None
+    request: HttpRequest,
+    scope: Scope,
+    unit_id: int,
+    *,
+    photo_form: UnitPhotoForm | None = None,
+    refused_edit: tuple[int, UnitPhotoEditForm] | None = None,
 ) -> HttpResponse:
-    """The unit page; `photo_form` is a refused upload to show again with its error."""
+    """The unit page; `photo_form` is a refused upload, `refused_edit` a refused change
+    of one photo's caption or place (its id and form), to show again with the error."""
     today = timezone.localdate()
     unit = get_in_scope(
         scope.units().with_status(today).select_related("carrier", "floor__building"), pk=unit_id
@@ -525,6 +531,13 @@ def render_unit(
     can_change = scope.manages(unit.carrier_id)
     if photo_form is None and can_change:
         photo_form = UnitPhotoForm()
+    photos = list(scope.unit_photos().filter(unit=unit))
+    edits: dict[int, UnitPhotoEditForm] = dict([refused_edit]) if refused_edit else {}
+    if can_change:
+        for photo in photos:
+            if photo.pk not in edits:
+                initial = {"caption": photo.caption, "position": photo.position}
+                edits[photo.pk] = UnitPhotoEditForm(initial=initial, photo_id=photo.pk)
     return render(
         request,
         TEMPLATES + "unit_detail.html",
@@ -533,7 +546,7 @@ def render_unit(
             "today": today,
             "allocations": unit.allocations.select_related("tenant").order_by("start", "pk"),
             "events": selectors.event_rows(Event.objects.filter(unit=unit)),
-            "photos": list(scope.unit_photos().filter(unit=unit)),
+            "photos": [(photo, edits.get(photo.pk)) for photo in photos],
             "photo_form": photo_form,
             "can_change": can_change,
         },

@@ -1,6 +1,6 @@
-"""Pictures in a real browser: a manager uploads and deletes unit photos and a floor plan,
-a bad file is refused on the page, and the company leasing the unit sees its photos
-(loaded through the scoped file view) without any upload control."""
+"""Pictures in a real browser: a manager uploads, recaptions and deletes unit photos and
+uploads a floor plan, a bad file is refused on the page, and the company leasing the unit
+sees its photos (loaded through the scoped file view) without any upload control."""
 
 from __future__ import annotations
 
@@ -66,6 +66,17 @@ def test_it_uploads_shows_and_deletes_pictures(
     page.click("#photos button[type=submit].primary")
     expect(page.locator("#photos .errorlist")).to_be_visible()
     assert UnitPhoto.objects.filter(unit=unit).count() == 1
+
+    # The manager corrects the photo's caption and place in its own small form.
+    photo = UnitPhoto.objects.get(unit=unit)
+    edit = page.locator(f"#photo-{photo.pk} form.media-edit")
+    edit.locator("input[name=caption]").fill("开放办公区（24 工位）")
+    edit.locator("input[name=position]").fill("3")
+    edit.locator("button[type=submit]").click()
+    page.wait_for_url(f"**/work/units/{unit.pk}/#photos")
+    expect(page.locator(".media-caption")).to_have_text("3 · 开放办公区（24 工位）")
+    photo.refresh_from_db()
+    assert (photo.caption, photo.position) == ("开放办公区（24 工位）", 3)
 
     # The floor plan, uploaded from its page, leads on to the floor map.
     page.goto(f"{page.base_url}/work/floors/{unit.floor_id}/plan/")  # type: ignore[attr-defined]

@@ -10,10 +10,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
-from carriers.images import store_carrier_cover, store_floor_plan, store_unit_photo
+from carriers.images import (
+    store_carrier_cover,
+    store_floor_plan,
+    store_unit_photo,
+    update_unit_photo,
+)
 from carriers.models import CarrierCover, FloorPlan, UnitPhoto
 from leasing.offers import offer_make
 from tests.factories import make_carrier, make_tenant, make_unit
@@ -250,15 +256,90 @@ def test_it_deletes_a_photo_and_its_files(
     assert stored_files(media) == []
 
 
+def test_it_changes_a_photos_caption_and_place_and_keeps_its_files(media: Path) -> None:
+    unit = make_unit()
+    first = store_unit_photo(unit=unit, upload=jpeg_upload(), user=None, caption="前台")
+    second = store_unit_photo(unit=unit, upload=jpeg_upload(), user=None, caption="会议室")
+    files = stored_files(media)
+    client = signed_in(make_manager(unit.carrier))
+    unit_url = reverse("workspace:unit", args=[unit.pk])
+
+    page = client.get(unit_url).content.decode()
+    assert reverse("workspace:unit_photo_edit", args=[second.pk]) in page
+    assert f'id="photo{second.pk}-caption"' in page and 'value="会议室"' in page
+
+    response = client.post(
+        reverse("workspace:unit_photo_edit", args=[second.pk]),
+        {"caption": "  大会议室（12 人）  ", "position": "0"},
+    )
+    assert response["Location"] == unit_url + "#photos"
+    second.refresh_from_db()
+    assert (second.caption, second.position) == ("大会议室（12 人）", 0)
+    # Equal positions keep the order of upload; the one moved to 0 now ties with the first.
+    client.post(
+        reverse("workspace:unit_photo_edit", args=[first.pk]), {"caption": "前台", "position": "1"}
+    )
+    assert [p.pk for p in UnitPhoto.objects.filter(unit=unit)] == [second.pk, first.pk]
+    assert stored_files(media) == files
+    assert (
+        "The photo&#x27;s caption and position are saved." in client.get(unit_url).content.decode()
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"caption": "茶水间", "position": "-1"}, "greater than or equal to 0"),
+        ({"caption": "茶水间", "position": ""}, "Give the photo a position"),
+        ({"caption": "茶水间", "position": "第一"}, "Enter a whole number"),
+        ({"caption": "长" * 121, "position": "2"}, "at most 120 characters"),
+    ],
+    ids=["negative", "missing", "not-a-number", "long-caption"],
+)
+def test_it_refuses_a_bad_caption_or_place_on_that_photos_form(
+    media: Path, data: dict[str, str], message: str
+) -> None:
+    unit = make_unit()
+    photo = store_unit_photo(unit=unit, upload=jpeg_upload(), user=None, caption="前台")
+    other = store_unit_photo(unit=unit, upload=jpeg_upload(), user=None, caption="走廊")
+    client = signed_in(make_manager(unit.carrier))
+
+    response = client.post(reverse("workspace:unit_photo_edit", args=[photo.pk]), data)
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    form = body[body.index(f'id="photo-{photo.pk}"') : body.index(f'id="photo-{other.pk}"')]
+    assert 'class="errorlist' in form and message in form
+    assert f'value="{data["caption"]}"' in form  # what was typed stays
+    assert 'class="errorlist' not in body[body.index(f'id="photo-{other.pk}"') :]
+    photo.refresh_from_db()
+    assert (photo.caption, photo.position) == ("前台", 0)
+
+
+def test_update_unit_photo_refuses_what_the_form_would(media: Path) -> None:
+    photo = store_unit_photo(unit=make_unit(), upload=jpeg_upload(), user=None, caption="前台")
+    with pytest.raises(ValidationError):
+        update_unit_photo(photo=photo, caption="长" * 121, position=0)
+    with pytest.raises(ValidationError):
+        update_unit_photo(photo=photo, caption="前台", position=-1)
+    photo.refresh_from_db()
+    assert (photo.caption, photo.position) == ("前台", 0)
+
+
 def test_it_lets_no_other_carriers_manager_touch_a_photo(media: Path) -> None:
     unit = make_unit()
     photo = store_unit_photo(unit=unit, upload=jpeg_upload(), user=None)
     other = signed_in(make_manager(make_carrier()))
 
     assert other.post(reverse("workspace:unit_photo_delete", args=[photo.pk])).status_code == 404
+    edit = other.post(
+        reverse("workspace:unit_photo_edit", args=[photo.pk]), {"caption": "x", "position": "9"}
+    )
+    assert edit.status_code == 404
     add = other.post(reverse("workspace:unit_photo_add", args=[unit.pk]), {"image": png_upload()})
     assert add.status_code == 404
     assert UnitPhoto.objects.count() == 1
+    assert UnitPhoto.objects.get().caption == ""
     assert len(stored_files(media)) == 3
 
 
