@@ -8,6 +8,8 @@ the views put back on the `image` field.
 from __future__ import annotations
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from carriers.images import MAX_CAPTION, MAX_UPLOAD_BYTES
@@ -15,11 +17,18 @@ from carriers.images import MAX_CAPTION, MAX_UPLOAD_BYTES
 ACCEPT = "image/jpeg,image/png,image/webp"
 
 
+def _limits() -> str:
+    return gettext("JPEG, PNG or WebP, at most %(mb)s MB and 40 megapixels.") % {
+        "mb": MAX_UPLOAD_BYTES // 1024 // 1024
+    }
+
+
 def _image_field() -> forms.FileField:
     return forms.FileField(
         label=_("Image"),
-        help_text=_("JPEG, PNG or WebP, at most %(mb)s MB and 40 megapixels.")
-        % {"mb": MAX_UPLOAD_BYTES // 1024 // 1024},
+        # Lazy: `%` on a lazy string translates it at once, at import, in whatever
+        # language is active then; this help text must follow each request's language.
+        help_text=lazy(_limits, str)(),
         widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
         error_messages={"required": _("Choose an image file to upload.")},
     )

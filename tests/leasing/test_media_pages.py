@@ -114,6 +114,22 @@ def test_it_shows_why_a_plan_was_refused_and_saves_nothing(media: Path, bad: str
     assert stored_files(media) == []
 
 
+@pytest.mark.parametrize(
+    ("language", "limits"),
+    [("en", "JPEG, PNG or WebP, at most 20 MB and 40 megapixels."), ("zh-hans", "不超过 20 MB")],
+)
+def test_it_states_the_file_limits_in_the_readers_language(language: str, limits: str) -> None:
+    # The help text is built lazily: built at import it kept the language of that moment.
+    unit = make_unit()
+    client = signed_in(make_manager(unit.carrier))
+    client.cookies["django_language"] = language
+    for url in (
+        reverse("workspace:floor_plan", args=[unit.floor_id]),
+        reverse("workspace:unit", args=[unit.pk]),
+    ):
+        assert limits in client.get(url).content.decode()
+
+
 def test_it_asks_for_a_file_when_none_was_chosen() -> None:
     unit = make_unit()
     client = signed_in(make_manager(unit.carrier))
