@@ -336,7 +336,7 @@ def store_unit_photo(
     position: int | None = None,
 ) -> UnitPhoto:
     """Add a photo to the unit; without a position it goes after the last one."""
-    caption = _checked_caption(caption, position)
+    caption = _checked_details(caption, position)
     processed = process_upload(upload)
     row = UnitPhoto(unit=unit, uploaded_by=user, caption=caption, position=position or 0)
 
@@ -350,9 +350,9 @@ def store_unit_photo(
     return _store(row, processed, place)
 
 
-def _checked_caption(caption: str, position: int | None) -> str:
-    """The caption as stored, or ValidationError: the forms check the same, this is
-    the rule for every other caller (the shell, an import)."""
+def _checked_details(caption: str, position: int | None) -> str:
+    """The caption as stored, or ValidationError for it or the position: the forms
+    check the same, this is the rule for every other caller (the shell, an import)."""
     caption = caption.strip()
     if len(caption) > MAX_CAPTION:
         raise ValidationError(
@@ -366,7 +366,7 @@ def _checked_caption(caption: str, position: int | None) -> str:
 
 def update_unit_photo(*, photo: UnitPhoto, caption: str, position: int) -> UnitPhoto:
     """Change a photo's caption and place; its files stay as they are."""
-    photo.caption = _checked_caption(caption, position)
+    photo.caption = _checked_details(caption, position)
     photo.position = position
     photo.save(update_fields=["caption", "position"])
     return photo

@@ -35,8 +35,8 @@ from carriers.images import (
     too_large,
     update_unit_photo,
 )
-from carriers.models import CarrierCover, FloorPlan
-from leasing.access import get_in_scope, staff_scope
+from carriers.models import CarrierCover, FloorPlan, UnitPhoto
+from leasing.access import Scope, get_in_scope, staff_scope
 from leasing.workspace.media_forms import ImageUploadForm, UnitPhotoEditForm, UnitPhotoForm
 from leasing.workspace.views import TEMPLATES, render_unit
 
@@ -178,13 +178,19 @@ def unit_photo_add(request: HttpRequest, unit_id: int) -> HttpResponse:
     return render_unit(request, scope, unit.pk, photo_form=form)
 
 
+def _managed_photo(request: HttpRequest, photo_id: int) -> tuple[Scope, UnitPhoto]:
+    """The photo, if the user may see it (else 404) and manages its carrier (else 403)."""
+    scope = staff_scope(request)
+    photo = get_in_scope(scope.unit_photos().select_related("unit"), pk=photo_id)
+    scope.require_manager(photo.unit.carrier_id)
+    return scope, photo
+
+
 @login_required
 @require_POST
 def unit_photo_edit(request: HttpRequest, photo_id: int) -> HttpResponse:
     """Change a photo's caption and place; a refusal shows on that photo's form."""
-    scope = staff_scope(request)
-    photo = get_in_scope(scope.unit_photos().select_related("unit"), pk=photo_id)
-    scope.require_manager(photo.unit.carrier_id)
+    scope, photo = _managed_photo(request, photo_id)
     form = UnitPhotoEditForm(request.POST, photo_id=photo.pk)
     if form.is_valid():
         try:
@@ -204,9 +210,7 @@ def unit_photo_edit(request: HttpRequest, photo_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def unit_photo_delete(request: HttpRequest, photo_id: int) -> HttpResponse:
-    scope = staff_scope(request)
-    photo = get_in_scope(scope.unit_photos().select_related("unit"), pk=photo_id)
-    scope.require_manager(photo.unit.carrier_id)
+    photo = _managed_photo(request, photo_id)[1]  # not "_, photo": _ is gettext here
     delete_unit_photo(photo=photo)
     messages.success(request, _("The photo is deleted."))
     return redirect("workspace:unit", unit_id=photo.unit_id)

@@ -67,7 +67,6 @@ class UnitPhotoEditForm(forms.Form):
         label=_("Position"),
         min_value=0,
         max_value=32767,
-        help_text=_("Photos are shown in this order, lowest first."),
         error_messages={"required": _("Give the photo a position: a number from 0.")},
     )
 
